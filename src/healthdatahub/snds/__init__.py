@@ -1,0 +1,1 @@
+"""SNDS knowledge: table schemas (`schema`), NIR numbers (`nir`), nomenclatures, synthetic data."""
