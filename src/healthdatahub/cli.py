@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -125,7 +125,7 @@ def synth(
     as_json: JsonFlag = False,
 ) -> None:
     """Generate a synthetic SNDS extraction (and its civil-status reference)."""
-    from healthdatahub.snds.synth.service import synthesize
+    from healthdatahub.snds.service import synthesize
 
     emit(synthesize(_settings(), out_dir=out_dir, beneficiaries=beneficiaries, seed=seed, fmt=fmt,
                     encoding=encoding, date_format=date_format, overwrite=force,
@@ -156,7 +156,7 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         raise SystemExit(130) from None
-    except Exception as exc:  # the unexpected: one line, no traceback, no data
+    except Exception as exc:  # noqa: BLE001 - the last barrier: one line, no traceback, no data
         err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", highlight=False)
         raise SystemExit(1) from None
 

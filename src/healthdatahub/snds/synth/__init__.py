@@ -41,6 +41,6 @@ SNDS quirks injected, at low rates:
   CSV follow the chosen convention.
 """
 
-from healthdatahub.snds.synth.generate import SynthResult, generate
+from healthdatahub.snds.synth.generate import SynthResult, check_arguments, generate
 
-__all__ = ["SynthResult", "generate"]
+__all__ = ["SynthResult", "check_arguments", "generate"]

@@ -54,8 +54,9 @@ class SynthResult:
     manifest: Path | None = None
 
 
-def _check(beneficiaries: Any, fmt: str, encoding: str, date_format: str, chunk_size: Any,
-           year: Any) -> None:
+def check_arguments(beneficiaries: Any, fmt: str = "parquet", encoding: str = "utf-8",
+                    date_format: str = "iso", chunk_size: Any = 100_000,
+                    year: Any = 2023) -> None:
     """Raise a HubError with one sentence for bad input."""
     if not isinstance(beneficiaries, (int, np.integer)) or isinstance(beneficiaries, bool) \
             or not 0 < beneficiaries <= MAX_BENEFICIARIES:
@@ -156,7 +157,7 @@ def generate(out_dir: Path, beneficiaries: int, seed: int, fmt: str = "parquet",
              progress: Progress | None = None, year: int = 2023,
              overwrite: bool = False) -> SynthResult:
     """Write a synthetic SNDS extraction of ``beneficiaries`` people for ``year`` into out_dir."""
-    _check(beneficiaries, fmt, encoding, date_format, chunk_size, year)
+    check_arguments(beneficiaries, fmt, encoding, date_format, chunk_size, year)
     t0 = time.perf_counter()
     out_dir = Path(out_dir)
     tmp = prepare_target(out_dir, overwrite)
