@@ -190,3 +190,7 @@ class ProjectMember(Base):
 
     project: Mapped[Project] = relationship(back_populates="members")
     user: Mapped[User] = relationship(back_populates="memberships")
+
+
+# The domains' tables live in their own modules and register on the same metadata.
+from healthdatahub.store import models_ingest, models_omop, models_portal  # noqa: F401

@@ -1,0 +1,5 @@
+"""``python -m healthdatahub.cli``."""
+
+from healthdatahub.cli import main
+
+main()
