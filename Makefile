@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint clean bench
+.PHONY: demo test install lint clean bench browser
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -18,7 +18,13 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/hdh demo $(DEMO_ARGS)
 
-test: $(STAMP)
+# The browser tests drive Debian's Chromium with Playwright; install it when missing.
+browser:
+	@test -x /usr/bin/chromium || { command -v apt-get >/dev/null && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) ; } || \
+	  echo "warning: could not install chromium; the browser tests will fail"
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
