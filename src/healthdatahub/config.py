@@ -69,6 +69,15 @@ class Settings(BaseSettings):
     duckdb_memory_limit: str | None = Field(default=None, description="DuckDB memory_limit, e.g. '4GB'.")
     duckdb_threads: int | None = Field(default=None, ge=1)
 
+    # --- ingest: settings of the ingestion domain (edited by the ingestion work only) ---
+    # --- end ingest ---
+
+    # --- portal: settings of the web portal (edited by the portal work only) ---
+    # --- end portal ---
+
+    # --- omop: settings of the OMOP domain (edited by the OMOP work only) ---
+    # --- end omop ---
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, v: Any) -> Any:
