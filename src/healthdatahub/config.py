@@ -70,9 +70,45 @@ class Settings(BaseSettings):
     duckdb_threads: int | None = Field(default=None, ge=1)
 
     # --- ingest: settings of the ingestion domain (edited by the ingestion work only) ---
+    ingest_sample_rows: int = Field(
+        default=5, ge=1, le=100, description="Rows in error shown per column and rule in a report."
+    )
+    ingest_max_error_rate: float = Field(
+        default=0.01, ge=0.0, le=1.0,
+        description="Default error-rate ceiling of the quarantine policy (rows in error / rows).",
+    )
+    finess_min_stays: int = Field(
+        default=10, ge=1, description="Establishments with fewer stays are grouped by FINESS suppression."
+    )
     # --- end ingest ---
 
     # --- portal: settings of the web portal (edited by the portal work only) ---
+    hub_name: str = Field(default="Health Data Hub", max_length=100,
+                          description="The hub's name in the portal (white-label).")
+    hub_logo_file: Path | None = Field(default=None, description="SVG or PNG logo (default: built-in).")
+    hub_color_primary: str = Field(default="#1d4e89", pattern=r"^#[0-9a-fA-F]{6}$")
+    hub_color_accent: str = Field(default="#b3261e", pattern=r"^#[0-9a-fA-F]{6}$")
+    default_language: Literal["fr", "en"] = Field(default="fr")
+    web_host: str = Field(default="127.0.0.1", description="Address `hdh serve` listens on.")
+    web_port: int = Field(default=8000, ge=1, le=65535)
+    web_secret_key_file: Path | None = Field(
+        default=None, description="Signing key of cookies (default data_dir/portal/secret.key, generated).")
+    session_idle_minutes: int = Field(default=30, ge=1, description="Sessions expire after this idle time.")
+    session_max_hours: int = Field(default=12, ge=1, description="Sessions expire after this age.")
+    cookie_secure: bool = Field(
+        default=True, description="Secure cookies; keep on (also behind a TLS-terminating proxy).")
+    login_max_failures: int = Field(default=5, ge=1, description="Failed logins before a lockout.")
+    login_lockout_minutes: int = Field(default=15, ge=1)
+    login_rate_per_ip: int = Field(default=30, ge=1, description="Failed logins per IP per 15 min.")
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8)
+    argon2_parallelism: int = Field(default=1, ge=1)
+    invitation_hours: int = Field(default=72, ge=1)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest accepted request body.")
+    oidc_issuer: str | None = Field(default=None, description="OpenID Connect issuer URL (optional).")
+    oidc_client_id: str | None = Field(default=None)
+    oidc_client_secret_file: Path | None = Field(default=None)
+    oidc_mfa_acr: str = Field(default="", description="Comma-separated acr/amr values meaning MFA done.")
     # --- end portal ---
 
     # --- omop: settings of the OMOP domain (edited by the OMOP work only) ---

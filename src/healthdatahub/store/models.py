@@ -152,6 +152,11 @@ class User(Base):
     totp_confirmed_at: Mapped[datetime | None]
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    last_login_at: Mapped[datetime | None]
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
 
     memberships: Mapped[list[ProjectMember]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
