@@ -76,3 +76,32 @@ def test_demo_runs_and_is_idempotent(tmp_path):
     assert jobs.returncode == 0, jobs.stderr
     states = [j["state"] for j in json.loads(jobs.stdout)["jobs"]]
     assert states and all(s == "succeeded" for s in states)
+
+
+def test_synth_killed_leaves_nothing_visible_and_reruns(tmp_path):
+    import signal
+    import time
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HDH_")}
+    env["HDH_DATA_DIR"] = str(tmp_path / "data")
+    target = tmp_path / "deliveries" / "ext"
+    proc = subprocess.Popen([*HDH, "synth", "-n", "300000", "--out", str(target), "--json"],
+                            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(
+            p.name.startswith(".tmp-") for p in target.parent.glob(".*")):
+        time.sleep(0.1)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert not target.exists()
+    assert any(p.name.startswith(".tmp-") for p in target.parent.iterdir())
+
+    rerun = run_hdh("synth", "-n", "200", "--out", str(target), "--json", cwd=tmp_path,
+                    env={"HDH_DATA_DIR": str(tmp_path / "data")})
+    assert rerun.returncode == 0, rerun.stderr
+    assert sorted(p.name for p in target.parent.iterdir()) == ["ext"]
+    jobs = json.loads(run_hdh("jobs", "list", "--json", cwd=tmp_path,
+                              env={"HDH_DATA_DIR": str(tmp_path / "data")}).stdout)["jobs"]
+    assert [j["state"] for j in jobs] == ["succeeded", "interrupted"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,17 +12,13 @@ import numpy as np
 import pyarrow as pa
 
 from healthdatahub.errors import HubError
+from healthdatahub.jobs.atomic import atomic_dir, clean_stale_tmp
 from healthdatahub.snds.synth import beneficiaries, conditions, dcir, pmsi, pmsi_tables
 from healthdatahub.snds.synth.pmsi import P
 from healthdatahub.snds.synth.population import Block, SeenNirs, make_block
 from healthdatahub.snds.synth.pseudo import Pseudonymiser
 from healthdatahub.snds.synth.tables import REFERENCE_SCHEMAS, conform, conform_reference
-from healthdatahub.snds.synth.writer import (
-    TableWriter,
-    commit,
-    prepare_target,
-    write_manifest,
-)
+from healthdatahub.snds.synth.writer import TableWriter, check_target, write_manifest
 
 BLOCK = 1_000  # beneficiaries per RNG block: the unit of determinism
 MAX_BENEFICIARIES = 50_000_000
@@ -160,14 +155,11 @@ def generate(out_dir: Path, beneficiaries: int, seed: int, fmt: str = "parquet",
     check_arguments(beneficiaries, fmt, encoding, date_format, chunk_size, year)
     t0 = time.perf_counter()
     out_dir = Path(out_dir)
-    tmp = prepare_target(out_dir, overwrite)
-    try:
+    check_target(out_dir, overwrite)
+    clean_stale_tmp(out_dir.parent)  # what killed runs left behind
+    with atomic_dir(out_dir) as tmp:
         result = _run(tmp, out_dir, int(beneficiaries), int(seed), fmt, encoding, date_format,
                       int(chunk_size), progress, int(year))
-        commit(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     result.total_seconds = time.perf_counter() - t0
     return result
 

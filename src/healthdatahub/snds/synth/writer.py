@@ -6,8 +6,6 @@ import hashlib
 import io
 import json
 import os
-import shutil
-import uuid
 from pathlib import Path
 
 import pyarrow as pa
@@ -111,8 +109,8 @@ def is_synth_output(path: Path) -> bool:
         return False
 
 
-def prepare_target(out_dir: Path, overwrite: bool) -> Path:
-    """Check the target and create the temporary sibling folder to write into."""
+def check_target(out_dir: Path, overwrite: bool) -> None:
+    """Refuse a target that is not ours, or ours without ``overwrite``, or not writable."""
     out_dir = Path(out_dir)
     if out_dir.exists():
         if not out_dir.is_dir() or (any(out_dir.iterdir()) and not is_synth_output(out_dir)):
@@ -123,23 +121,7 @@ def prepare_target(out_dir: Path, overwrite: bool) -> Path:
     parent = out_dir.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        tmp = parent / f".{out_dir.name}.tmp-{uuid.uuid4().hex[:8]}"
-        tmp.mkdir()
     except OSError as exc:
-        raise HubError(f"Cannot write into {parent}: {exc.strerror or exc}.") from None
-    if not os.access(tmp, os.W_OK):
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise HubError(f"Cannot write into {parent}.")
-    return tmp
-
-
-def commit(tmp: Path, out_dir: Path) -> None:
-    """Move the finished temporary folder into place, replacing an old output atomically."""
-    out_dir = Path(out_dir)
-    old = None
-    if out_dir.exists():
-        old = out_dir.parent / f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}"
-        os.replace(out_dir, old)
-    os.replace(tmp, out_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        raise HubError(f"Cannot create the folder {parent}: {exc.strerror or exc}.") from None
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise HubError(f"Cannot write into {parent}: it is not a writable folder.")
