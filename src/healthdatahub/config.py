@@ -114,6 +114,12 @@ class Settings(BaseSettings):
     # --- omop: settings of the OMOP domain (edited by the OMOP work only) ---
     # --- end omop ---
 
+    # --- linkage: settings of the concentrateur (edited by the linkage work only) ---
+    # --- end linkage ---
+
+    # --- indicators: settings of indicators and disclosure control (indicators work only) ---
+    # --- end indicators ---
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, v: Any) -> Any:

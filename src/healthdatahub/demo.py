@@ -28,7 +28,9 @@ STAGES: tuple[str, ...] = (
     "healthdatahub.demo:stage_synth",
     "healthdatahub.demo:stage_profile",
     "healthdatahub.ingest.demo:stage",
+    "healthdatahub.linkage.demo:stage",
     "healthdatahub.omop.demo:stage",
+    "healthdatahub.indicators.demo:stage",
     "healthdatahub.web.demo:stage",
 )
 

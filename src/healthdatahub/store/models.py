@@ -198,4 +198,10 @@ class ProjectMember(Base):
 
 
 # The domains' tables live in their own modules and register on the same metadata.
-from healthdatahub.store import models_ingest, models_omop, models_portal  # noqa: F401
+from healthdatahub.store import (  # noqa: F401
+    models_indicators,
+    models_ingest,
+    models_linkage,
+    models_omop,
+    models_portal,
+)
