@@ -1,0 +1,96 @@
+"""The portal's app factory: routers, the policy guard, middleware and error pages."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from healthdatahub import __version__
+from healthdatahub.config import Settings
+from healthdatahub.errors import HubError
+from healthdatahub.web.auth.secrets_store import secret_key
+from healthdatahub.web.deps import Redirect, authorize, check_csrf, is_api
+from healthdatahub.web.render import render
+from healthdatahub.web.security import SecurityMiddleware
+
+STATIC_DIR = Path(__file__).parent / "static"
+log = logging.getLogger(__name__)
+
+#: The portal's routers, as "module:attribute"; a domain adds its own here (docs/portal.md).
+ROUTERS: tuple[str, ...] = (
+    "healthdatahub.web.routers.pages:router",
+    "healthdatahub.web.routers.auth:router",
+    "healthdatahub.web.routers.projects:router",
+    "healthdatahub.web.routers.jobs:router",
+    "healthdatahub.web.routers.account:router",
+    "healthdatahub.web.routers.admin:router",
+    "healthdatahub.web.routers.api:router",
+)
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    if is_api(request):
+        return JSONResponse({"detail": message}, status_code=status)
+    return render(request, "error.html", {"status": status, "message": message}, status)
+
+
+def _install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Redirect)
+    async def _redirect(request: Request, exc: Redirect) -> Response:
+        return RedirectResponse(exc.location, status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: HTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else "Request refused."
+        if exc.status_code == 404 and message == "Not Found":
+            message = "This page does not exist."
+        return _error(request, exc.status_code, message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if is_api(request):
+            fields = [".".join(str(p) for p in e.get("loc", ())) for e in exc.errors()]
+            return JSONResponse({"detail": "Invalid request.", "fields": fields}, 422)
+        return _error(request, 422, "Some fields of the form are missing or invalid.")
+
+    @app.exception_handler(HubError)
+    async def _hub(request: Request, exc: HubError) -> Response:
+        return _error(request, 400, str(exc))
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:  # pragma: no cover
+        log.error("unhandled %s on %s", type(exc).__name__, request.url.path)
+        return JSONResponse({"detail": "Internal error."}, status_code=500)
+
+
+def _load_router(spec: str):
+    import importlib
+
+    module_name, _, attribute = spec.partition(":")
+    return getattr(importlib.import_module(module_name), attribute)
+
+
+def create_app(settings: Settings, routers: tuple[str, ...] = ROUTERS) -> FastAPI:
+    """The portal for one hub instance (settings: branding, security, store)."""
+    secret_key(settings)  # create the signing key now, not in the middle of a request
+    app = FastAPI(
+        title=f"{settings.hub_name} API", version=__version__,
+        openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None,
+        dependencies=[Depends(authorize), Depends(check_csrf)],
+        description="JSON API of the health data hub. Authenticate with a personal API "
+                    "token (`Authorization: Bearer hdh_…`) or a signed-in session.",
+    )
+    app.state.settings = settings
+    for spec in routers:
+        app.include_router(_load_router(spec))
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _install_handlers(app)
+    app.add_middleware(SecurityMiddleware, max_body=settings.max_body_bytes,
+                       hsts=settings.cookie_secure)
+    return app

@@ -1,0 +1,1 @@
+"""Authentication of the portal: passwords, TOTP, sessions, CSRF, API tokens, accounts, OIDC."""

@@ -1,0 +1,171 @@
+"""Sign-in: password, then TOTP (enrolled at first sign-in), recovery codes, invitations."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import Response
+
+from healthdatahub.errors import HubError
+from healthdatahub.web import policy
+from healthdatahub.web.auth import accounts, sessions, totp
+from healthdatahub.web.deps import Me, client_key, get_settings, record, resolve_principal
+from healthdatahub.web.render import redirect, render, safe_next, set_session_cookie
+
+router = APIRouter(include_in_schema=False)
+Email = Form(default="", max_length=320)
+Secret = Form(default="", max_length=300)
+Code = Form(default="", max_length=40)
+Next = Form(default="", max_length=200)
+FAILURES = {
+    "invalid": (401, "Wrong email or password."),
+    "locked": (403, "Too many failed attempts: this account is locked for a while."),
+    "rate_limited": (429, "Too many failed attempts from your address; try again later."),
+}
+
+
+@router.get("/login", name="login_form")
+def login_form(request: Request, next: str | None = None) -> Response:
+    """The sign-in form."""
+    return render(request, "login.html", {"next": safe_next(next)})
+
+
+@router.post("/login", name="login")
+def login(request: Request, email: str = Email, password: str = Secret,
+          next: str = Next) -> Response:
+    """Check the password; on success open a half-signed-in session and ask for the code."""
+    settings = get_settings(request)
+    result = accounts.check_password(settings, email, password, client_key(request))
+    if result.user_id is None:
+        status, message = FAILURES[result.failure or "invalid"]
+        record(request, "login.password", "failure", actor_email=email.strip().lower()[:320],
+               details={"reason": result.failure})
+        return render(request, "login.html", {"error": message, "next": safe_next(next),
+                                              "email": email}, status)
+    old = resolve_principal(request).session_id
+    sid = sessions.create(settings, result.user_id, two_factor_done=False, replace=old)
+    record(request, "login.password", actor_id=result.user_id)
+    target = "/2fa" if _enrolled(request, result.user_id) else "/2fa/enrol"
+    response = redirect(request, f"{target}?next={safe_next(next)}")
+    set_session_cookie(request, response, sid)
+    return response
+
+
+def _enrolled(request: Request, user_id: int) -> bool:
+    from healthdatahub.store.db import session_scope
+    from healthdatahub.store.models import User
+
+    with session_scope(get_settings(request)) as db:
+        return db.get(User, user_id).totp_confirmed_at is not None
+
+
+@router.post("/logout", name="logout")
+def logout(request: Request, principal: Me) -> Response:
+    """End the session."""
+    if principal.session_id:
+        sessions.end(get_settings(request), principal.session_id)
+        record(request, "logout")
+    response = redirect(request, "/")
+    set_session_cookie(request, response, None)
+    return response
+
+
+def _finish_sign_in(request: Request, principal: policy.Principal, next: str) -> Response:
+    sid = sessions.create(get_settings(request), principal.user_id, two_factor_done=True,
+                          replace=principal.session_id)
+    response = redirect(request, safe_next(next))
+    set_session_cookie(request, response, sid)
+    return response
+
+
+@router.get("/2fa", name="totp_verify_form")
+def totp_verify_form(request: Request, principal: Me, next: str | None = None) -> Response:
+    """Ask for the current TOTP code (or a recovery code)."""
+    if not principal.totp_enrolled:
+        return redirect(request, "/2fa/enrol")
+    return render(request, "totp_verify.html", {"next": safe_next(next)})
+
+
+@router.post("/2fa", name="totp_verify")
+def totp_verify(request: Request, principal: Me, code: str = Code, next: str = Next) -> Response:
+    """Check the second factor; a success rotates the session into a signed-in one."""
+    settings = get_settings(request)
+    verdict = accounts.check_second_factor(settings, principal.user_id, code, client_key(request))
+    if verdict != "ok":
+        record(request, "login.second_factor", "failure", details={"reason": verdict})
+        if verdict == "locked":
+            sessions.end(settings, principal.session_id)
+            response = render(request, "error.html", {"status": 403, "message": FAILURES[
+                "locked"][1]}, 403)
+            set_session_cookie(request, response, None)
+            return response
+        return render(request, "totp_verify.html", {"error": "This code is wrong or was already "
+                      "used.", "next": safe_next(next)}, 401)
+    record(request, "login.second_factor", details={"recovery_code": "-" in code})
+    return _finish_sign_in(request, principal, next)
+
+
+@router.get("/2fa/enrol", name="totp_enrol_form")
+def totp_enrol_form(request: Request, principal: Me, next: str | None = None) -> Response:
+    """Show the QR code and secret of a new TOTP enrolment."""
+    if principal.totp_enrolled:
+        return redirect(request, "/2fa")
+    settings = get_settings(request)
+    secret = accounts.enrolment_secret(settings, principal.user_id)
+    uri = totp.provisioning_uri(secret, principal.email or "", settings.hub_name)
+    return render(request, "totp_enrol.html", {"secret": secret, "qr": totp.qr_svg(uri),
+                                               "next": safe_next(next)})
+
+
+@router.post("/2fa/enrol", name="totp_enrol")
+def totp_enrol(request: Request, principal: Me, code: str = Code, next: str = Next) -> Response:
+    """Confirm the enrolment with a first code; show the recovery codes once."""
+    if principal.totp_enrolled:
+        raise HTTPException(409, "Two-factor authentication is already enrolled.")
+    settings = get_settings(request)
+    codes = accounts.confirm_enrolment(settings, principal.user_id, code)
+    if codes is None:
+        record(request, "2fa.enrol", "failure")
+        secret = accounts.enrolment_secret(settings, principal.user_id)
+        uri = totp.provisioning_uri(secret, principal.email or "", settings.hub_name)
+        return render(request, "totp_enrol.html", {"secret": secret, "qr": totp.qr_svg(uri),
+                      "error": "This code is wrong; check your device's clock.",
+                      "next": safe_next(next)}, 401)
+    record(request, "2fa.enrol")
+    sid = sessions.create(settings, principal.user_id, two_factor_done=True,
+                          replace=principal.session_id)
+    response = render(request, "recovery_codes.html", {"codes": codes, "next": safe_next(next)})
+    set_session_cookie(request, response, sid)
+    return response
+
+
+@router.get("/invite/{token}", name="invite_form")
+def invite_form(request: Request, token: str) -> Response:
+    """The sign-up form of an invitation."""
+    invitation = accounts.open_invitation(get_settings(request), token[:100])
+    if invitation is None:
+        raise HTTPException(404, "This invitation link is invalid, expired or already used.")
+    return render(request, "invite.html", {"email": invitation.email, "token": token})
+
+
+@router.post("/invite/{token}", name="invite_accept")
+def invite_accept(request: Request, token: str, display_name: str = Form("", max_length=200),
+                  password: str = Secret, password_again: str = Secret) -> Response:
+    """Create the invited account, then continue to the TOTP enrolment."""
+    settings = get_settings(request)
+    invitation = accounts.open_invitation(settings, token[:100])
+    if invitation is None:
+        raise HTTPException(404, "This invitation link is invalid, expired or already used.")
+    context = {"email": invitation.email, "token": token, "display_name": display_name}
+    if password != password_again:
+        return render(request, "invite.html", {**context, "error": "The two passwords differ."},
+                      400)
+    try:
+        user_id = accounts.accept_invitation(settings, token[:100], display_name, password)
+    except HubError as exc:
+        return render(request, "invite.html", {**context, "error": str(exc)}, 400)
+    record(request, "account.created", actor_id=user_id, object_type="invitation",
+           object_id=invitation.id)
+    sid = sessions.create(settings, user_id, two_factor_done=False)
+    response = redirect(request, "/2fa/enrol")
+    set_session_cookie(request, response, sid)
+    return response
