@@ -77,6 +77,9 @@ class Settings(BaseSettings):
         default=0.01, ge=0.0, le=1.0,
         description="Default error-rate ceiling of the quarantine policy (rows in error / rows).",
     )
+    ingest_memory_limit: str = Field(
+        default="1536MB", description="DuckDB memory limit of an ingestion (spills to disk above)."
+    )
     finess_min_stays: int = Field(
         default=10, ge=1, description="Establishments with fewer stays are grouped by FINESS suppression."
     )
