@@ -15,7 +15,7 @@ from healthdatahub import __version__
 from healthdatahub.config import Settings
 from healthdatahub.errors import HubError
 from healthdatahub.web.auth.secrets_store import secret_key
-from healthdatahub.web.deps import Redirect, authorize, check_csrf, is_api
+from healthdatahub.web.deps import DENIED, Redirect, authorize, check_csrf, is_api
 from healthdatahub.web.render import render
 from healthdatahub.web.security import SecurityMiddleware
 
@@ -43,14 +43,16 @@ def _error(request: Request, status: int, message: str) -> Response:
 def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(Redirect)
     async def _redirect(request: Request, exc: Redirect) -> Response:
-        return RedirectResponse(exc.location, status_code=303)
+        return RedirectResponse(exc.location, status_code=303, headers=DENIED)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) else "Request refused."
         if exc.status_code == 404 and message == "Not Found":
             message = "This page does not exist."
-        return _error(request, exc.status_code, message)
+        response = _error(request, exc.status_code, message)
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -94,3 +96,19 @@ def create_app(settings: Settings, routers: tuple[str, ...] = ROUTERS) -> FastAP
     app.add_middleware(SecurityMiddleware, max_body=settings.max_body_bytes,
                        hsts=settings.cookie_secure)
     return app
+
+
+def route_table(app: FastAPI) -> list[tuple[str, str, str]]:
+    """Every (route name, method, path) of the app, routers flattened (tests, docs)."""
+    from fastapi.routing import iter_route_contexts
+    from starlette.routing import Mount
+
+    table = []
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, Mount):
+            table.append((route.name, "GET", f"{route.path}/{{path}}"))
+            continue
+        for method in sorted((getattr(route, "methods", None) or {"GET"}) - {"HEAD"}):
+            table.append((context.name or "", method, context.path or ""))
+    return table

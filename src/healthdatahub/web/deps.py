@@ -20,6 +20,8 @@ from healthdatahub.web.auth.secrets_store import secret_key
 from healthdatahub.web.auth.tokens import API_PREFIX, token_hash
 
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+#: Header on every refusal by the policy guard (tests tell them from a route's own 401/403).
+DENIED = {"x-hdh-policy": "denied"}
 
 
 class Redirect(Exception):
@@ -94,12 +96,12 @@ def authorize(request: Request,
     if decision.allowed:
         return principal
     if principal.via == "bad-token":
-        raise HTTPException(401, "The API token is invalid or revoked.")
+        raise HTTPException(401, "The API token is invalid or revoked.", DENIED)
     if decision.redirect and request.method == "GET":
         raise Redirect(decision.redirect + _next_param(request))
     messages = {401: "Sign in (with your second factor) to see this page.",
                 403: "You do not have access to this page."}
-    raise HTTPException(decision.status, messages.get(decision.status, "Refused."))
+    raise HTTPException(decision.status, messages.get(decision.status, "Refused."), DENIED)
 
 
 def _next_param(request: Request) -> str:

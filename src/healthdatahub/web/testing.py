@@ -16,7 +16,7 @@ from healthdatahub.web.auth import accounts, sessions
 
 PASSWORD = "correct horse battery staple"
 FAST = {"argon2_time_cost": 1, "argon2_memory_kib": 8, "cookie_secure": False}
-_CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
+_CSRF = re.compile(r'(?:name="csrf_token" value|name="csrf-token" content)="([0-9a-f]{64})"')
 
 
 def fast(settings: Settings, **overrides) -> Settings:

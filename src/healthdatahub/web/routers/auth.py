@@ -169,3 +169,60 @@ def invite_accept(request: Request, token: str, display_name: str = Form("", max
     response = redirect(request, "/2fa/enrol")
     set_session_cookie(request, response, sid)
     return response
+
+
+OIDC_COOKIE = "hdh_oidc"
+
+
+@router.get("/oidc/login", name="oidc_login")
+def oidc_login(request: Request) -> Response:
+    """Send the browser to the external identity provider (when configured)."""
+    from fastapi.responses import RedirectResponse
+
+    from healthdatahub.web.auth import oidc
+
+    settings = get_settings(request)
+    if not oidc.configured(settings):
+        raise HTTPException(404, "Sign-in with an external identity provider is not set up.")
+    url, kept = oidc.start(settings, str(request.url_for("oidc_callback")))
+    response = RedirectResponse(url, status_code=303)
+    response.set_cookie(OIDC_COOKIE, sessions.sign(settings, kept, "oidc"), max_age=600,
+                        httponly=True, secure=settings.cookie_secure, samesite="lax")
+    return response
+
+
+@router.get("/oidc/callback", name="oidc_callback")
+def oidc_callback(request: Request, state: str = "", code: str = "") -> Response:
+    """Back from the provider: link to an existing account; TOTP unless MFA was asserted."""
+    from sqlalchemy import or_, select
+
+    from healthdatahub.store.db import session_scope
+    from healthdatahub.store.models import User
+    from healthdatahub.web.auth import oidc
+
+    settings = get_settings(request)
+    kept = sessions.unsign(settings, request.cookies.get(OIDC_COOKIE), "oidc")
+    if not oidc.configured(settings) or kept is None or not code:
+        raise HTTPException(400, "The sign-in with the identity provider expired; start again.")
+    identity = oidc.finish(settings, str(request.url_for("oidc_callback")), kept, state[:200],
+                           code[:2000])
+    with session_scope(settings) as db:
+        user = db.scalar(select(User).where(or_(
+            User.oidc_subject == identity.subject,
+            User.email == (identity.email or "").lower())))
+        if user is None or not user.is_active:
+            user_id = None
+        else:
+            user.oidc_subject = user.oidc_subject or identity.subject
+            user_id, enrolled = user.id, user.totp_confirmed_at is not None
+    if user_id is None:
+        record(request, "login.oidc", "failure", details={"reason": "no linked account"})
+        raise HTTPException(403, "No account of this hub matches this identity; ask for an "
+                                 "invitation.")
+    record(request, "login.oidc", actor_id=user_id, details={"mfa_asserted": identity.mfa})
+    sid = sessions.create(settings, user_id, two_factor_done=identity.mfa)
+    target = "/dashboard" if identity.mfa else ("/2fa" if enrolled else "/2fa/enrol")
+    response = redirect(request, target)
+    response.delete_cookie(OIDC_COOKIE)
+    set_session_cookie(request, response, sid)
+    return response
