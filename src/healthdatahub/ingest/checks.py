@@ -105,7 +105,7 @@ class CompiledTable:
             f"CASE WHEN {c.condition} THEN {literal(c.column + ':' + c.rule)} END"
             for c in self.checks
         )
-        return f"list_filter(list_value({items}), x -> x IS NOT NULL)"
+        return f"list_filter(list_value({items}), lambda x: x IS NOT NULL)"
 
 
 def _formats(spec: Mapping[str, Any], override: str | None) -> list[str]:

@@ -59,10 +59,10 @@ def corrections(reject_lines: list[int], newline_rows: list[tuple[int, int]]
     """(after row, lines to add): data row ``r`` is on line ``r + 1 + sum(add for after < r)``.
 
     DuckDB numbers the i-th rejected line L_i as if every record took one line, so the accepted
-    rows after it are those above ``L_i - i``; a quoted value with n newlines in row ``r``
+    rows after it are those above ``L_i - i - 1``; a quoted value with n newlines in row ``r``
     pushes every later row n lines down.
     """
-    fixes = [(line - i, 1) for i, line in enumerate(sorted(reject_lines), start=1)]
+    fixes = [(line - i - 1, 1) for i, line in enumerate(sorted(reject_lines), start=1)]
     return sorted(fixes + list(newline_rows))
 
 
@@ -73,7 +73,7 @@ def physical_lines(row: int, reject_lines: list[int], newline_rows: list[tuple[i
 
 def reject_physical_line(reported: int, rank: int, newline_rows: list[tuple[int, int]]) -> int:
     """Physical line of the ``rank``-th rejected line DuckDB reports as line ``reported``."""
-    before = reported - rank  # accepted rows before it
+    before = reported - rank - 1  # accepted rows before it
     return reported + sum(n for r, n in newline_rows if r <= before)
 
 

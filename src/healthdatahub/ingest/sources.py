@@ -103,7 +103,7 @@ def detect_encoding(sample: bytes, declared: str | None) -> tuple[str, bool]:
         sample.decode("utf-8")
         return "utf-8", False
     except UnicodeDecodeError as exc:
-        if exc.start >= len(sample) - 3:  # a multi-byte character cut by the sample's end
+        if len(sample) >= SNIFF_BYTES and exc.start >= len(sample) - 3:  # cut by the sample
             return "utf-8", False
     if any(0x80 <= b <= 0x9F for b in sample):
         return "cp1252", False
