@@ -42,19 +42,25 @@ class SecurityMiddleware:
             await self._too_large(scope, send, request_id)
             return
         received = 0
-        started = False
+        started = over = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, over
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body:
+                    over = True
                     raise TooLarge
             return message
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
+            if over:  # the app turned our TooLarge into its own error: answer 413 instead
+                if not started:
+                    started = True
+                    await self._too_large(scope, send, request_id)
+                return
             if message["type"] == "http.response.start":
                 started = True
                 extra = list(HEADERS) + [(b"x-request-id", request_id.encode())]

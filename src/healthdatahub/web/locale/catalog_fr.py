@@ -1,0 +1,142 @@
+"""French translations of the portal (source of ``fr/LC_MESSAGES/messages.po``).
+
+``python -m healthdatahub.web.locale.catalog_fr`` rewrites both ``.po`` catalogues.
+"""
+
+from __future__ import annotations
+
+FR: dict[str, str] = {
+    "2FA not enrolled": "2FA non configurée",
+    "A second factor (a code from your authenticator app) is asked next.":
+        "Un second facteur (un code de votre application d'authentification) est demandé ensuite.",
+    "API tokens": "Jetons d'API",
+    "API tokens are for the data holders of a project.":
+        "Les jetons d'API sont réservés aux détenteurs de données d'un projet.",
+    "Accounts": "Comptes", "Action": "Action", "Actions": "Actions", "Add": "Ajouter",
+    "Add a member": "Ajouter un membre", "All my jobs": "Tous mes traitements",
+    "An open, self-hostable health data hub.":
+        "Un hub de données de santé ouvert et auto-hébergeable.",
+    "Audit trail": "Journal d'audit", "Back to the home page": "Retour à l'accueil",
+    "Browse the registry of approved projects.":
+        "Consultez le répertoire public des projets autorisés.",
+    "Change": "Modifier", "Code from your authenticator app":
+        "Code de votre application d'authentification",
+    "Code from your authenticator app, or a recovery code":
+        "Code de votre application d'authentification, ou un code de secours",
+    "Confirm": "Confirmer", "Continue": "Continuer", "Create": "Créer",
+    "Create a project": "Créer un projet", "Create a token": "Créer un jeton",
+    "Create my account": "Créer mon compte", "Create the invitation": "Créer l'invitation",
+    "Create your account": "Créez votre compte", "Dashboard": "Tableau de bord",
+    "Data holders": "Détenteurs de données", "Deactivate": "Désactiver",
+    "Description": "Description", "Email": "Adresse électronique", "Enrolled.": "Configurée.",
+    "Error": "Erreur", "Filter": "Filtrer",
+    "Follow your projects and get their results.":
+        "Suivez vos projets et obtenez leurs résultats.",
+    "Invite someone": "Inviter quelqu'un", "Job": "Traitement", "Jobs": "Traitements",
+    "Keep these one-time recovery codes somewhere safe: each lets you sign in once without "
+    "your device. They are shown only now.":
+        "Conservez ces codes de secours en lieu sûr : chacun permet de vous connecter une fois "
+        "sans votre appareil. Ils ne sont affichés que maintenant.",
+    "Language": "Langue", "Latest jobs": "Derniers traitements", "Main menu": "Menu principal",
+    "Members": "Membres", "My account": "Mon compte", "My projects": "Mes projets",
+    "My role": "Mon rôle", "Name": "Nom", "New recovery codes": "Nouveaux codes de secours",
+    "No job yet.": "Aucun traitement pour l'instant.", "No project yet.":
+        "Aucun projet pour l'instant.",
+    "Object": "Objet", "Older entries": "Entrées plus anciennes",
+    "One-time invitation link (shown only now):":
+        "Lien d'invitation à usage unique (affiché seulement maintenant) :",
+    "Or type this secret:": "Ou saisissez ce secret :", "Outcome": "Résultat",
+    "Password": "Mot de passe", "Password (at least 12 characters)":
+        "Mot de passe (au moins 12 caractères)",
+    "Password again": "Mot de passe (confirmation)", "Progress": "Avancement",
+    "Project": "Projet", "Project registry": "Répertoire des projets", "Projects": "Projets",
+    "Projects approved to use the hub's data.":
+        "Projets autorisés à utiliser les données du hub.",
+    "Public": "Public", "Reactivate": "Réactiver", "Recovery codes": "Codes de secours",
+    "Request": "Requête", "Researchers": "Chercheurs", "Reset 2FA": "Réinitialiser la 2FA",
+    "Reviewers and operators": "Évaluateurs et opérateurs", "Revoke": "Révoquer",
+    "Role": "Rôle", "Run jobs, check outputs and manage users.":
+        "Lancez les traitements, contrôlez les résultats et gérez les utilisateurs.",
+    "Set up two-factor authentication": "Configurer l'authentification à deux facteurs",
+    "Short name (lowercase letters, digits, dashes)":
+        "Nom court (minuscules, chiffres, tirets)",
+    "Sign in": "Se connecter", "Sign out": "Se déconnecter", "Signed in as": "Connecté en tant que",
+    "Skip to content": "Aller au contenu", "State": "État", "Status": "Statut",
+    "The hub receives health data from producers, checks it, links it without exposing "
+    "identities and gives researchers safe aggregated answers.":
+        "Le hub reçoit les données de santé des producteurs, les contrôle, les apparie sans "
+        "exposer les identités et fournit aux chercheurs des résultats agrégés sûrs.",
+    "Title": "Titre", "Token": "Jeton", "Two-factor authentication":
+        "Authentification à deux facteurs",
+    "Two-factor authentication is required for every account. Scan this QR code with an "
+    "authenticator app (TOTP), then type the code it shows.":
+        "L'authentification à deux facteurs est obligatoire pour tous les comptes. Scannez ce "
+        "QR code avec une application d'authentification (TOTP), puis saisissez le code affiché.",
+    "Unused recovery codes:": "Codes de secours restants :",
+    "Upload linkage tables and data, and follow their processing.":
+        "Déposez tables de correspondance et données, et suivez leur traitement.",
+    "User": "Utilisateur", "User id": "N° d'utilisateur", "Users": "Utilisateurs",
+    "Welcome": "Bienvenue", "When (UTC)": "Quand (UTC)", "Who": "Qui",
+    "You are not a member of any project yet.": "Vous n'êtes membre d'aucun projet.",
+    "Your jobs and their progress; the table refreshes itself while a job runs.":
+        "Vos traitements et leur avancement ; le tableau se met à jour pendant un traitement.",
+    "Your name": "Votre nom", "Your new token (shown only now):":
+        "Votre nouveau jeton (affiché seulement maintenant) :",
+    "active": "actif", "all": "tous", "deactivated": "désactivé", "entries": "entrées",
+    "revoked": "révoqué",
+    # roles, project roles, states, outcomes
+    "public": "public", "data_holder": "détenteur de données", "researcher": "chercheur",
+    "reviewer": "évaluateur", "operator": "opérateur", "anonymous": "anonyme",
+    "draft": "brouillon", "submitted": "soumis", "approved": "autorisé", "closed": "clos",
+    "rejected": "refusé", "queued": "en attente", "running": "en cours",
+    "succeeded": "terminé", "failed": "échoué", "interrupted": "interrompu",
+    "success": "succès", "failure": "échec", "denied": "refusé",
+    # messages of the routes
+    "Wrong email or password.": "Adresse ou mot de passe incorrect.",
+    "Too many failed attempts: this account is locked for a while.":
+        "Trop d'échecs : ce compte est verrouillé pour un moment.",
+    "Too many failed attempts from your address; try again later.":
+        "Trop d'échecs depuis votre adresse ; réessayez plus tard.",
+    "This code is wrong or was already used.": "Ce code est faux ou a déjà servi.",
+    "This code is wrong; check your device's clock.":
+        "Ce code est faux ; vérifiez l'heure de votre appareil.",
+    "The two passwords differ.": "Les deux mots de passe diffèrent.",
+    "The password must have at least 12 characters.":
+        "Le mot de passe doit comporter au moins 12 caractères.",
+    "This invitation link is invalid, expired or already used.":
+        "Ce lien d'invitation est invalide, expiré ou déjà utilisé.",
+    "Sign in (with your second factor) to see this page.":
+        "Connectez-vous (avec votre second facteur) pour voir cette page.",
+    "You do not have access to this page.": "Vous n'avez pas accès à cette page.",
+    "The form has expired or was not sent by this site; reload it.":
+        "Le formulaire a expiré ou ne vient pas de ce site ; rechargez-le.",
+    "This page does not exist.": "Cette page n'existe pas.",
+    "This project does not exist or is not yours.":
+        "Ce projet n'existe pas ou ne vous concerne pas.",
+    "Some fields of the form are missing or invalid.":
+        "Des champs du formulaire manquent ou sont invalides.",
+    "The request body is too large.": "La requête est trop volumineuse.",
+    "An account with this email already exists.": "Un compte existe déjà avec cette adresse.",
+}
+
+
+def write_catalogues() -> None:
+    """Write ``fr`` and ``en`` ``.po`` files from ``FR`` (English msgids are the source)."""
+    from pathlib import Path
+
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    here = Path(__file__).parent
+    for language in ("fr", "en"):
+        catalog = Catalog(locale=language, project="healthdatahub", domain="messages")
+        for msgid, french in FR.items():
+            catalog.add(msgid, french if language == "fr" else msgid)
+        target = here / language / "LC_MESSAGES" / "messages.po"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("wb") as handle:
+            write_po(handle, catalog, width=100, omit_header=False)
+
+
+if __name__ == "__main__":
+    write_catalogues()
