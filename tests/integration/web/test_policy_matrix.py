@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from healthdatahub.web import policy
 from healthdatahub.web.app import route_table
 from healthdatahub.web.testing import add_project, add_user, client, csrf, sign_in

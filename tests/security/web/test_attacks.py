@@ -98,7 +98,7 @@ def test_security_headers_and_cookie_flags(portal, http) -> None:
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["x-request-id"]
     secure = portal.model_copy(update={"cookie_secure": True})
-    user_id, secret = add_user(secure, "researcher", "flags@example.org")
+    add_user(secure, "researcher", "flags@example.org")
     http.app.state.settings = secure
     login = http.post("/login", data={"email": "flags@example.org", "password": PASSWORD,
                                       "csrf_token": csrf(http)})
