@@ -43,8 +43,10 @@ def _line_fix_table(engine: Engine, run: TableRun) -> str:
 
 def land_table(engine: Engine, run: TableRun, lake_dir: Path) -> int:
     """Write the table's valid rows (typed) to ``lake_dir/<table>/``; return the row count."""
-    bad, _ = _flagged(run)
     select = run.compiled.select_output()
+    if not run.rows_in_error and not run.bad_tables:  # clean: the parallel, unnumbered scan
+        return engine.write_parquet(f"SELECT {select} FROM {run.fast_view}", lake_dir / run.table)
+    bad, _ = _flagged(run)
     return engine.write_parquet(f"SELECT {select} FROM {run.view} WHERE NOT {bad}",
                                 lake_dir / run.table)
 

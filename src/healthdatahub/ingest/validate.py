@@ -55,6 +55,11 @@ class TableRun:
         return f"typed_{self.table}"
 
     @property
+    def fast_view(self) -> str:
+        """The same typed view without row numbers (parallel scan, for counts and clean landing)."""
+        return f"fast_typed_{self.table}"
+
+    @property
     def errors(self) -> int:
         """Errors of every kind found in the table."""
         return sum(c.count for c in self.checks)
@@ -73,10 +78,11 @@ def create_typed_view(engine: Engine, run: TableRun) -> None:
         cols = ", ".join(quote_ident(c) if c in f.columns else f"NULL::VARCHAR AS {quote_ident(c)}"
                          for c in wanted)
         parts.append(f"SELECT {f.index} AS __f, __row{', ' + cols if cols else ''} FROM {f.view}")
-    union = " UNION ALL ".join(parts)
     typed = run.compiled.select_typed()
-    engine.execute(f"CREATE OR REPLACE TEMP VIEW {run.view} AS SELECT *"
-                   f"{', ' + typed if typed else ''} FROM ({union})")
+    for name, prefix in ((run.view, ""), (run.fast_view, "fast_")):
+        union = " UNION ALL ".join(p.replace(" FROM src_", f" FROM {prefix}src_") for p in parts)
+        engine.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT *"
+                       f"{', ' + typed if typed else ''} FROM ({union})")
 
 
 def _pk_hash(columns: list[str]) -> tuple[str, str]:
@@ -95,7 +101,7 @@ def first_pass(engine: Engine, run: TableRun) -> dict[str, int]:
         digest, notnull = _pk_hash(cols)
         items.append(f"count_if({notnull}) - count(DISTINCT {digest}) FILTER (WHERE {notnull}) "
                      f"AS k{k}")
-    row = engine.to_arrow(f"SELECT {', '.join(items)} FROM {run.view}").to_pylist()[0]
+    row = engine.to_arrow(f"SELECT {', '.join(items)} FROM {run.fast_view}").to_pylist()[0]
     return {k: int(v or 0) for k, v in row.items()}
 
 
@@ -185,6 +191,10 @@ def orphan_keys(engine: Engine, run: TableRun, runs: dict[str, TableRun],
             run.notes.append(f"Foreign key {label}: rows with {exempt} = 1 (link known to have "
                              "failed) are not counted as orphans.")
         table = f"orphan_{run.table}_{k}"
+        orphans = f"FROM {run.fast_view} c WHERE {notnull} AND NOT EXISTS (SELECT 1 FROM " \
+                  f"{parent.fast_view} p WHERE {match})"
+        if not scalar(engine, f"SELECT count(*) {orphans}"):
+            continue
         engine.execute(
             f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT (c.__f * {ROW_BASE} + c.__row) AS pos "
             f"FROM {run.view} c WHERE {notnull} AND NOT EXISTS (SELECT 1 FROM {parent.view} p "

@@ -22,7 +22,7 @@ SCHEMA = {"name": "T", "primaryKey": ["ID"], "fields": [
 
 
 def _big_csv(path: Path, rows: int, bad_row: int) -> None:
-    duckdb.sql(f"COPY (SELECT i AS ID, CASE WHEN i = {bad_row} THEN '1.5' ELSE CAST(i % 7 AS "
+    duckdb.connect().execute(f"COPY (SELECT i AS ID, CASE WHEN i = {bad_row} THEN '1.5' ELSE CAST(i % 7 AS "
                f"VARCHAR) END AS QTY, 'x' AS NOTE FROM range(1, {rows + 1}) t(i)) TO '{path}' "
                "(HEADER, DELIMITER ';')")
 

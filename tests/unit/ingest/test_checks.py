@@ -28,14 +28,14 @@ def test_rules(i, d, s, broken):
     compiled = compile_table(DESC, ["I", "D", "S"])
     sql = (f"SELECT {compiled.reasons()} FROM (SELECT *, {compiled.select_typed()} FROM "
            "(SELECT ?::VARCHAR AS I, ?::VARCHAR AS D, ?::VARCHAR AS S))")
-    assert set(duckdb.execute(sql, [i, d, s]).fetchone()[0]) == broken
+    assert set(duckdb.connect().execute(sql, [i, d, s]).fetchone()[0]) == broken
 
 
 def test_date_override_accepted_besides_declared():
     compiled = compile_table(DESC, ["I", "D", "S"], date_format="iso")
     sql = (f"SELECT {compiled.reasons()} FROM (SELECT *, {compiled.select_typed()} FROM "
            "(SELECT '1' AS I, '2023-01-15' AS D, 'AB' AS S))")
-    assert duckdb.execute(sql).fetchone()[0] == []
+    assert duckdb.connect().execute(sql).fetchone()[0] == []
 
 
 def test_physical_lines():

@@ -1,0 +1,1 @@
+"""Spec cases of the ingestion checks (run on every engine)."""

@@ -1,0 +1,27 @@
+"""The compiled checks count the same errors on DuckDB and on Spark."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from healthdatahub.engine import get_engine
+from healthdatahub.ingest.checks import compile_table
+
+DESC = {"name": "T", "fields": [
+    {"name": "I", "type": "integer", "constraints": {"minimum": 0, "required": True}},
+    {"name": "S", "type": "string", "constraints": {"enum": ["A", "B"], "maxLength": 1}}]}
+ROWS = pa.table({"I": ["1", "1.5", None, "-2", "7"], "S": ["A", "C", "B", "AB", None]})
+EXPECTED = {"I:type": 1, "I:required": 1, "I:minimum": 1, "S:enum": 2, "S:maxLength": 1}
+
+
+@pytest.mark.parametrize("engine_name", ["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+def test_same_counts(settings, engine_name):
+    compiled = compile_table(DESC, ["I", "S"])
+    items = ", ".join(f"count_if({c.condition}) AS c{i}" for i, c in enumerate(compiled.checks))
+    sql = f"SELECT {items} FROM (SELECT *, {compiled.select_typed()} FROM rows_in)"
+    with get_engine(settings, engine_name) as engine:
+        engine.register_arrow("rows_in", ROWS)
+        row = engine.to_arrow(sql).to_pylist()[0]
+    got = {f"{c.column}:{c.rule}": row[f"c{i}"] for i, c in enumerate(compiled.checks)}
+    assert got == EXPECTED
