@@ -7,7 +7,6 @@ import os
 import secrets
 from pathlib import Path
 
-import pyotp
 from sqlalchemy import select
 
 from healthdatahub import audit
@@ -61,8 +60,8 @@ def stage(ctx: DemoContext) -> str:
     ctx.paths["demo_operator"] = str(path)
     ctx.details["demo_operator"] = {"email": creds["email"], "password": creds["password"],
                                     "totp_secret": creds["totp_secret"],
-                                    "totp_uri": pyotp.TOTP(creds["totp_secret"]).provisioning_uri(
-                                        creds["email"], issuer_name=settings.hub_name)}
+                                    "totp_uri": totp.provisioning_uri(
+                                        creds["totp_secret"], creds["email"], settings.hub_name)}
     if ctx.serve:
         from healthdatahub.web.server import serve
 
