@@ -118,9 +118,30 @@ class Settings(BaseSettings):
     # --- end omop ---
 
     # --- linkage: settings of the concentrateur (edited by the linkage work only) ---
+    linkage_reference_dir: Path | None = Field(
+        default=None,
+        description="Civil-status reference (folder with ETAT_CIVIL and CORRESPONDANCE_NIR_PSA).")
+    linkage_pseudonym_key_file: Path | None = Field(
+        default=None, description="Secret of the pseudonymisation HMACs (default data_dir/vault/pseudonym.key).")
+    linkage_match_threshold: float = Field(
+        default=0.9, gt=0.0, lt=1.0, description="Match probability at or above which a pair is linked.")
+    linkage_ambiguity_margin: float = Field(
+        default=3.0, ge=0.0,
+        description="Rows whose two best candidates are closer than this (match weight) stay unlinked.")
+    linkage_max_upload_bytes: int = Field(
+        default=2_000_000_000, ge=1024, description="Largest holder table accepted in one upload.")
     # --- end linkage ---
 
     # --- indicators: settings of indicators and disclosure control (indicators work only) ---
+    disclosure_threshold: int = Field(
+        default=10, ge=1, description="Counts from 1 to this value are masked (zeros stay).")
+    disclosure_protection: int = Field(
+        default=5, ge=1,
+        description="Narrowest feasible range an attacker may get for a masked small count.")
+    disclosure_rounding_base: int = Field(
+        default=0, ge=0, description="Round published counts to this base (0: no rounding).")
+    indicators_age_bands: str = Field(
+        default="0-17,18-39,40-64,65-74,75-84,85-", description="Age bands of the templates.")
     # --- end indicators ---
 
     @field_validator("log_level", mode="before")

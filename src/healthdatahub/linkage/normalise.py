@@ -1,0 +1,111 @@
+"""French civil-status normalisation and a French phonetic code, as DuckDB SQL macros.
+
+Names (``hdh_fold``): upper case; Œ→OE, Æ→AE; accents removed; every run of characters other
+than A-Z (hyphens, apostrophes, spaces, digits) becomes one space. ``hdh_key`` is the folded
+name without spaces (``Le Prince`` = ``LEPRINCE``); ``hdh_core`` also drops particles
+(DE, DU, DES, D, LE, LA, LES, L, DI, DA, DEL, DELLA, DOS, VAN, VON, DER, DEN, TER) and reads ST
+as SAINT. First names are split into tokens (``Marc-André`` → MARC, ANDRE): the first token,
+the set of tokens (order-free) and the concatenation are compared. The birth name and the
+usage (married) name of the reference are both kept.
+
+``hdh_phon`` is a French phonetic code in the spirit of Soundex-FR / FONEM: a fixed chain of
+rewrite rules (``PHONETIC_RULES``, applied in order) on the name key, then repeated letters
+collapsed. DUPONT and DUPOND give DUP3, LEFEBVRE and LEFÈVRE give LEFEVR, BEAUMONT and
+BAUMON give BOM3, PHILIPPE and FILIPE give FILIP (digits 1, 2, 3 mark the nasal vowels).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from healthdatahub.linkage.sql import q
+
+PARTICLES = ("DE", "DU", "DES", "D", "LE", "LA", "LES", "L", "DI", "DA", "DEL", "DELLA", "DOS",
+             "VAN", "VON", "DER", "DEN", "TER")
+
+#: (pattern, replacement) applied in this order (RE2 syntax, \1 = first group).
+PHONETIC_RULES: tuple[tuple[str, str], ...] = (
+    ("X$", ""), ("X", "KS"), ("PH", "F"), ("SCH", "X"), ("CHR", "KR"), ("[CS]H", "X"),
+    ("GU([EIY])", r"G\1"), ("GE([AOU])", r"J\1"), ("G([EIY])", r"J\1"),
+    ("QU", "K"), ("Q", "K"), ("C([EIY])", r"S\1"), ("CK", "K"), ("C", "K"),
+    ("TH", "T"), ("H", ""), ("W", "V"), ("Y", "I"), ("Z", "S"), ("BV", "V"),
+    ("EAU", "O"), ("AU", "O"), ("OU", "U"),
+    ("[AE]IN([^AEIOU]|$)", r"1\1"), ("(IN|IM|UN|UM)([^AEIOU]|$)", r"1\2"),
+    ("(AN|AM|EN|EM)([^AEIOU]|$)", r"2\2"), ("(ON|OM)([^AEIOU]|$)", r"3\2"),
+    ("AI|EI", "E"), ("(ER|ET|ES)$", "E"), ("([^AEIOU])E$", r"\1"),
+    ("[STDX]$", ""), ("[STD]$", ""),
+)
+
+
+def _phonetic_sql(arg: str) -> str:
+    expr = arg
+    for pattern, repl in PHONETIC_RULES:
+        expr = f"regexp_replace({expr}, '{pattern}', '{repl}', 'g')"
+    return expr
+
+
+def macros() -> list[str]:
+    """The CREATE MACRO statements of the normalisation."""
+    particles = "|".join(PARTICLES)
+    strip = f"regexp_replace(x, ' ({particles}) ', ' ', 'g')"
+    return [
+        r"""CREATE OR REPLACE TEMP MACRO hdh_fold(s) AS trim(regexp_replace(strip_accents(
+              replace(replace(replace(upper(coalesce(s, '')), 'Œ', 'OE'), 'Æ', 'AE'), 'ß', 'SS')),
+              '[^A-Z]+', ' ', 'g'))""",
+        "CREATE OR REPLACE TEMP MACRO hdh_key(s) AS nullif(replace(hdh_fold(s), ' ', ''), '')",
+        f"""CREATE OR REPLACE TEMP MACRO hdh_core_of(x) AS
+              nullif(replace({strip.replace('(x,', '(' + strip + ',', 1)}, ' ', ''), '')""",
+        """CREATE OR REPLACE TEMP MACRO hdh_core(s) AS coalesce(
+              hdh_core_of(' ' || regexp_replace(hdh_fold(s), '(^| )ST( |$)', ' SAINT ', 'g') || ' '),
+              hdh_key(s))""",
+        f"""CREATE OR REPLACE TEMP MACRO hdh_phon_raw(k) AS {_phonetic_sql('k')}""",
+        """CREATE OR REPLACE TEMP MACRO hdh_dedup(l) AS
+              array_to_string(list_filter(l, lambda c, i: i = 1 OR c <> l[i - 1]), '')""",
+        """CREATE OR REPLACE TEMP MACRO hdh_phon(s) AS
+              nullif(hdh_dedup(string_split(hdh_phon_raw(coalesce(hdh_key(s), '')), '')), '')""",
+        """CREATE OR REPLACE TEMP MACRO hdh_tokens(s) AS
+              list_filter(string_split(hdh_fold(s), ' '), lambda t: t <> '')""",
+    ]
+
+
+def install(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the normalisation macros on ``con``."""
+    for statement in macros():
+        q(con, statement, step="normalise")
+
+
+COMMON = """
+  {sex} AS sexe, dn_y, dn_m, dn_d,
+  printf('%04d%02d%02d', dn_y, dn_m, coalesce(dn_d, 0)) AS dn_s,
+  hdh_tokens({prenoms}) AS prenoms, hdh_tokens({prenoms})[1] AS prenom1,
+  hdh_phon(hdh_tokens({prenoms})[1]) AS prenom_ph"""
+
+
+def normalise_reference(con: duckdb.DuckDBPyConnection, etat_civil: str) -> int:
+    """Load and normalise the civil-status reference into ``ref_n``; return its size."""
+    install(con)
+    q(con, f"""
+      CREATE OR REPLACE TEMP TABLE ref_n AS
+      SELECT row_number() OVER () AS unique_id, NIR AS nir,
+        hdh_key(NOM) AS nom_a, coalesce(hdh_key(NOM_USAGE), hdh_key(NOM)) AS nom_b,
+        hdh_core(NOM) AS core_a, coalesce(hdh_core(NOM_USAGE), hdh_core(NOM)) AS core_b,
+        hdh_phon(NOM) AS ph_a, coalesce(hdh_phon(NOM_USAGE), hdh_phon(NOM)) AS ph_b,
+        {COMMON.format(prenoms='PRENOMS', sex='SEXE')}
+      FROM (SELECT *, year(DATE_NAISSANCE) AS dn_y, month(DATE_NAISSANCE) AS dn_m,
+                   day(DATE_NAISSANCE) AS dn_d FROM read_parquet({etat_civil!r}))
+    """, step="normalise reference")
+    return int(q(con, "SELECT count(*) FROM ref_n")[0][0])
+
+
+def normalise_holder(con: duckdb.DuckDBPyConnection, table: str = "ok") -> int:
+    """Normalise a checked reconstruction table into ``hold_n`` (ids start after 10^12)."""
+    install(con)
+    q(con, f"""
+      CREATE OR REPLACE TEMP TABLE hold_n AS
+      SELECT 1000000000000 + row_number() OVER () AS unique_id, id_acc, line,
+        hdh_key(nom) AS nom_a, hdh_key(nom) AS nom_b, hdh_core(nom) AS core_a,
+        hdh_core(nom) AS core_b, hdh_phon(nom) AS ph_a, hdh_phon(nom) AS ph_b,
+        {COMMON.format(prenoms='prenom', sex='sex')}
+      FROM {table}
+    """, step="normalise holder")
+    return int(q(con, "SELECT count(*) FROM hold_n")[0][0])

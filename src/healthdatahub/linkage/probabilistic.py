@@ -1,0 +1,212 @@
+"""Linkage with NIR reconstruction: Fellegi–Sunter with Splink on the job's in-memory DuckDB.
+
+Inputs are ``hold_n`` and ``ref_n`` (``normalise.py``). The model has French-specific levels:
+birth or usage (married) name, particles, swapped first and last names, first names in any
+order or shortened, day/month swaps and a missing or 01 day. u-probabilities come from random
+sampling, m-probabilities from EM on two blocks (birth date; phonetic names), term-frequency
+adjustment on exact names. ``choose`` keeps, per holder row, the best candidate when its
+probability reaches the threshold and the runner-up is at least ``margin`` match weight
+behind; closer pairs are ``ambiguous`` and stay unlinked. ``plain=True`` builds the baseline
+model with Splink's stock comparisons, for the benchmark's peer comparison.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from healthdatahub.linkage.sql import q
+
+log = logging.getLogger(__name__)
+
+NAME_JW, FIRST_JW = 0.92, 0.9
+
+
+def _name_comparison() -> Any:
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    return cl.CustomComparison(output_column_name="nom", comparison_levels=[
+        cll.CustomLevel("nom_a_l IS NULL OR nom_a_r IS NULL", "null").configure(is_null_level=True),
+        cll.CustomLevel("nom_a_l = nom_a_r", "birth name exact").configure(
+            tf_adjustment_column="nom_a", tf_adjustment_weight=1.0),
+        cll.CustomLevel("nom_b_l = nom_b_r OR nom_a_l = nom_b_r OR nom_b_l = nom_a_r",
+                        "usage (married) name exact"),
+        cll.CustomLevel("core_a_l = core_a_r OR core_b_l = core_b_r", "exact without particles"),
+        cll.CustomLevel(f"jaro_winkler_similarity(nom_a_l, nom_a_r) >= {NAME_JW} "
+                        f"OR jaro_winkler_similarity(nom_b_l, nom_b_r) >= {NAME_JW} "
+                        "OR damerau_levenshtein(nom_a_l, nom_a_r) <= 1 "
+                        "OR damerau_levenshtein(nom_b_l, nom_b_r) <= 1", "typo"),
+        cll.CustomLevel("ph_a_l = ph_a_r OR ph_b_l = ph_b_r", "same French phonetic code"),
+        cll.CustomLevel("nom_a_l = prenom1_r OR prenom1_l = nom_a_r OR prenom1_l = nom_b_r "
+                        "OR nom_b_l = prenom1_r", "swapped with first name"),
+        cll.CustomLevel("jaro_winkler_similarity(nom_b_l, nom_b_r) >= 0.8", "close"),
+        cll.ElseLevel(),
+    ])
+
+
+def _first_name_comparison() -> Any:
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    prefix = ("(length(prenom1_l) >= 3 AND length(prenom1_r) >= 3 AND "
+              "(starts_with(prenom1_l, prenom1_r) OR starts_with(prenom1_r, prenom1_l)))")
+    return cl.CustomComparison(output_column_name="prenom", comparison_levels=[
+        cll.CustomLevel("prenom1_l IS NULL OR prenom1_r IS NULL", "null").configure(
+            is_null_level=True),
+        cll.CustomLevel("prenom1_l = prenom1_r", "first first name exact").configure(
+            tf_adjustment_column="prenom1", tf_adjustment_weight=1.0),
+        cll.CustomLevel("list_has_any(prenoms_l, prenoms_r)", "a first name in common (any order)"),
+        cll.CustomLevel(f"jaro_winkler_similarity(prenom1_l, prenom1_r) >= {FIRST_JW} "
+                        "OR damerau_levenshtein(prenom1_l, prenom1_r) <= 1", "typo"),
+        cll.CustomLevel(f"prenom_ph_l = prenom_ph_r OR {prefix}", "phonetic or shortened"),
+        cll.CustomLevel("list_contains(prenoms_l, nom_a_r) OR list_contains(prenoms_r, nom_a_l) "
+                        "OR list_contains(prenoms_l, nom_b_r) OR list_contains(prenoms_r, nom_b_l)",
+                        "swapped with last name"),
+        cll.ElseLevel(),
+    ])
+
+
+def _date_comparison() -> Any:
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    return cl.CustomComparison(output_column_name="date_naissance", comparison_levels=[
+        cll.CustomLevel("dn_y_l IS NULL OR dn_y_r IS NULL", "null").configure(is_null_level=True),
+        cll.CustomLevel("dn_s_l = dn_s_r", "exact"),
+        cll.CustomLevel("dn_y_l = dn_y_r AND dn_d_l = dn_m_r AND dn_m_l = dn_d_r", "day/month swapped"),
+        cll.CustomLevel("dn_y_l = dn_y_r AND dn_m_l = dn_m_r AND (dn_d_l IS NULL OR dn_d_r IS NULL "
+                        "OR dn_d_l = 1 OR dn_d_r = 1)", "day missing or 01"),
+        cll.CustomLevel("damerau_levenshtein(dn_s_l, dn_s_r) <= 1", "one digit"),
+        cll.CustomLevel("dn_m_l = dn_m_r AND dn_d_l = dn_d_r AND abs(dn_y_l - dn_y_r) <= 1",
+                        "year off by one"),
+        cll.CustomLevel("dn_y_l = dn_y_r", "same year"),
+        cll.ElseLevel(),
+    ])
+
+
+def _plain_comparisons() -> list[Any]:
+    import splink.comparison_library as cl
+
+    return [cl.JaroWinklerAtThresholds("nom_a", [0.92, 0.8]).configure(
+                term_frequency_adjustments=True),
+            cl.JaroWinklerAtThresholds("prenom1", [0.9, 0.8]).configure(
+                term_frequency_adjustments=True),
+            cl.DamerauLevenshteinAtThresholds("dn_s", [1, 2]),
+            cl.ExactMatch("sexe")]
+
+
+MODEL_COLUMNS = ("unique_id", "nom_a", "nom_b", "core_a", "core_b", "ph_a", "ph_b", "sexe",
+                 "dn_y", "dn_m", "dn_d", "dn_s", "prenoms", "prenom1", "prenom_ph")
+
+BLOCKING = (
+    ("dn_y", "dn_m", "dn_d"),
+    ("sexe", "dn_y", "ph_a"),
+    ("sexe", "dn_y", "ph_b"),
+    ("sexe", "dn_y", "dn_m", "prenom_ph"),
+    ("sexe", "ph_b", "prenom_ph"),
+)
+
+
+@dataclass
+class ProbResult:
+    """Pairs scored and the candidates per holder row, in table ``prob_best``."""
+
+    comparisons: int
+    linked: int
+    ambiguous: int
+    unlinked: int
+    model: dict[str, Any]
+
+
+def _settings(plain: bool, n_ref: int) -> Any:
+    import splink.comparison_library as cl
+    from splink import SettingsCreator, block_on
+
+    comparisons = _plain_comparisons() if plain else [
+        _name_comparison(), _first_name_comparison(), _date_comparison(), cl.ExactMatch("sexe")]
+    rules = [block_on(*r) for r in (BLOCKING[:3] if plain else BLOCKING)]
+    if not plain:  # first and last names swapped (the rule is symmetric in l and r)
+        rules.append("l.sexe = r.sexe AND l.dn_y = r.dn_y AND l.ph_b = r.prenom_ph "
+                     "AND l.prenom_ph = r.ph_b")
+    return SettingsCreator(
+        link_type="link_only", comparisons=comparisons,
+        blocking_rules_to_generate_predictions=rules,
+        probability_two_random_records_match=0.9 / max(n_ref, 1),
+        retain_intermediate_calculation_columns=False, retain_matching_columns=False,
+    )
+
+
+def score(con: duckdb.DuckDBPyConnection, plain: bool = False, floor_weight: float = -4.0,
+          seed: int = 7) -> tuple[int, dict[str, Any]]:
+    """Train, score blocked pairs into ``prob_pairs``; return the pair count and the model."""
+    from splink import DuckDBAPI, Linker, block_on
+
+    n_ref = int(q(con, "SELECT count(*) FROM ref_n")[0][0])
+    cols = ", ".join(MODEL_COLUMNS)
+    q(con, f"CREATE OR REPLACE TEMP VIEW hold_s AS SELECT {cols} FROM hold_n", step="score")
+    q(con, f"CREATE OR REPLACE TEMP VIEW ref_s AS SELECT {cols} FROM ref_n", step="score")
+    api = DuckDBAPI(connection=con)
+    left = api.register("hold_s", dataset_display_name="hold_s")
+    right = api.register("ref_s", dataset_display_name="ref_s")
+    linker = Linker([left, right], _settings(plain, n_ref), log_level=logging.WARNING)
+    started = time.perf_counter()
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=seed)
+    log.info("u estimated in %.1f s", time.perf_counter() - started)
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("dn_y", "dn_m", "dn_d"))
+    names = ("nom_a", "prenom1") if plain else ("ph_b", "prenom_ph")
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on(*names))
+    log.info("EM done at %.1f s", time.perf_counter() - started)
+    pairs = linker.inference.predict(threshold_match_weight=floor_weight)
+    q(con, f"""CREATE OR REPLACE TEMP TABLE prob_pairs AS
+               SELECT CASE WHEN unique_id_l > unique_id_r THEN unique_id_l ELSE unique_id_r END AS hid,
+                      CASE WHEN unique_id_l > unique_id_r THEN unique_id_r ELSE unique_id_l END AS rid,
+                      match_weight, match_probability, * EXCLUDE (unique_id_l, unique_id_r,
+                      source_dataset_l, source_dataset_r, match_weight, match_probability)
+               FROM {pairs.physical_name}""", step="score")
+    log.info("predict done at %.1f s", time.perf_counter() - started)
+    model = _summary(linker.misc.save_model_to_json(out_path=None))
+    pairs.drop_table_from_database_and_remove_from_cache()
+    return int(q(con, "SELECT count(*) FROM prob_pairs")[0][0]), model
+
+
+def _summary(model: dict[str, Any]) -> dict[str, Any]:
+    """A model's comparison levels with m and u (no data values), for clerical review."""
+    out = []
+    for comp in model.get("comparisons", []):
+        levels = [{"label": lv.get("label_for_charts"), "m": lv.get("m_probability"),
+                   "u": lv.get("u_probability")} for lv in comp.get("comparison_levels", [])]
+        out.append({"comparison": comp.get("output_column_name"), "levels": levels})
+    return {"comparisons": out}
+
+
+def choose(con: duckdb.DuckDBPyConnection, threshold: float, margin: float,
+           model: dict[str, Any] | None = None) -> ProbResult:
+    """Pick each holder row's best candidate into ``prob_best`` (state linked/ambiguous/unlinked)."""
+    q(con, f"""
+      CREATE OR REPLACE TEMP TABLE prob_best AS
+      WITH ranked AS (
+        SELECT hid, rid, match_weight, match_probability,
+          row_number() OVER (PARTITION BY hid ORDER BY match_weight DESC, rid) AS rk
+        FROM prob_pairs),
+      top2 AS (
+        SELECT hid, max(CASE WHEN rk = 1 THEN rid END) AS rid,
+          max(CASE WHEN rk = 1 THEN match_weight END) AS w1,
+          max(CASE WHEN rk = 1 THEN match_probability END) AS p1,
+          max(CASE WHEN rk = 2 THEN match_weight END) AS w2
+        FROM ranked WHERE rk <= 2 GROUP BY hid)
+      SELECT h.unique_id AS hid, t.rid, t.w1, t.p1, t.w2,
+        CASE WHEN t.p1 IS NULL OR t.p1 < {threshold} THEN 'unlinked'
+             WHEN t.w2 IS NOT NULL AND t.w1 - t.w2 < {margin} THEN 'ambiguous'
+             ELSE 'linked' END AS state
+      FROM hold_n h LEFT JOIN top2 t ON t.hid = h.unique_id
+    """, step="choose")
+    counts = dict(q(con, "SELECT state, count(*) FROM prob_best GROUP BY state"))
+    comparisons = int(q(con, "SELECT count(*) FROM prob_pairs")[0][0])
+    return ProbResult(comparisons, int(counts.get("linked", 0)), int(counts.get("ambiguous", 0)),
+                      int(counts.get("unlinked", 0)), model or {})
