@@ -77,10 +77,10 @@ def _date_columns(allow_missing_day: bool) -> str:
     day_ok = "(dn_d IS NULL AND dn_day0)" if allow_missing_day else "false"
     return f"""
       dn_y, dn_m, CASE WHEN dn_d = 0 THEN NULL ELSE dn_d END AS dn_d,
-      CASE WHEN dn_y BETWEEN 1880 AND 2100 AND dn_m BETWEEN 1 AND 12
+      CASE WHEN dn_y >= 1880 AND dn_m BETWEEN 1 AND 12
            AND (try_cast(printf('%04d-%02d-%02d', dn_y, dn_m, dn_d) AS DATE) IS NOT NULL
                 OR {day_ok.replace('dn_d IS NULL', 'dn_d = 0')}) THEN true ELSE false END AS date_ok,
-      make_date(least(dn_y, 2100), greatest(least(dn_m, 12), 1), 1) > current_date
+      make_date(dn_y, greatest(least(dn_m, 12), 1), 1) > current_date
         OR try_cast(printf('%04d-%02d-%02d', dn_y, dn_m, dn_d) AS DATE) > current_date AS date_future"""
 
 

@@ -155,7 +155,10 @@ def score(con: duckdb.DuckDBPyConnection, plain: bool = False, floor_weight: flo
     right = api.register("ref_s", dataset_display_name="ref_s")
     linker = Linker([left, right], _settings(plain, n_ref), log_level=logging.WARNING)
     started = time.perf_counter()
-    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=seed)
+    n_hold = int(q(con, "SELECT count(*) FROM hold_n")[0][0])
+    max_pairs = max(1e5, min(2e6, n_hold * n_ref / 20))  # enough sampled pairs, fast on small inputs
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=max_pairs, seed=seed, num_chunks=1 if max_pairs <= 5e5 else 10)
     log.info("u estimated in %.1f s", time.perf_counter() - started)
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("dn_y", "dn_m", "dn_d"))
