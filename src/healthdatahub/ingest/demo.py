@@ -46,7 +46,6 @@ def stage(ctx: DemoContext) -> str:
     if landed.paths.get("report_html"):
         ctx.paths["ingest_landed_report"] = landed.paths["report_html"]
     ctx.details["ingest"] = {"landed": landed.details, "faulty": bad.details}
-    ctx.counts["landed_rows"] = landed.counts.get("landed_rows", 0) or ctx.counts.get(
-        "landed_rows", 0)
+    ctx.counts["landed_rows"] = landed.counts.get("landed_rows", 0)
     return (f"{landed.summary} Faulty file: {bad.counts.get('errors', 0)} errors, report "
             f"{bad.paths.get('report_html', '(unchanged: same file already reported)')}.")

@@ -56,7 +56,7 @@ def previous_landing(settings: Settings, dataset_id: int, files: list[tuple[str,
         for ing in rows:
             known = ing.manifest.get("files", [])
             if sorted((f["path"], f["bytes"]) for f in known) == files:
-                return {"id": ing.id, "files": known,
+                return {"id": ing.id, "files": known, "counts": dict(ing.counts),
                         "version": ing.version.version if ing.version else None}
     return None
 

@@ -106,6 +106,7 @@ def ingest_files(settings: Settings, dataset: str, paths: list[str | Path], *,
                            f"{same['id']}, same SHA-256).", details={
                                "noop": True, "ingestion_id": same["id"],
                                "version": same["version"], "decision": "noop"},
+                           counts=same["counts"],
                            timings={"total": round(time.perf_counter() - started, 3)})
     schemas = load_schema_set(pol["schema"])
     opts = Options(delimiter=delimiter, encoding=encoding, date_format=date_format,
