@@ -6,11 +6,15 @@ import json
 import re
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from healthdatahub.errors import HubError
 from healthdatahub.snds import schema
 from healthdatahub.snds.schema import FIXES, JOIN_KEYS
+
+# Each test module queries through its own connection, never DuckDB's process-wide default.
+_DB = duckdb.connect()
 
 SHARED = Path(__file__).parents[2].parent / "shared" / "snds-schema" / "schemas"
 TABLES = schema.list_tables()
@@ -183,7 +187,6 @@ def test_duckdb_types() -> None:
 
 
 def test_date_formats_parse_with_duckdb() -> None:
-    duckdb = pytest.importorskip("duckdb")
     samples = {"%d/%m/%Y": "15/01/2023", "%d%m%Y": "15012023",
                "%d%b%Y:%H:%M:%S": "15JAN2023:00:00:00"}
     seen = set()
@@ -192,6 +195,6 @@ def test_date_formats_parse_with_duckdb() -> None:
             fmt = schema.strptime_format(spec)
             if fmt is not None:
                 seen.add(fmt)
-                value = duckdb.sql(f"SELECT strptime('{samples[fmt]}', '{fmt}')").fetchall()[0][0]
+                value = _DB.sql(f"SELECT strptime('{samples[fmt]}', '{fmt}')").fetchall()[0][0]
                 assert (value.year, value.month, value.day) == (2023, 1, 15)
     assert seen == set(samples)

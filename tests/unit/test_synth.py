@@ -16,6 +16,9 @@ from healthdatahub.snds.schema import JOIN_KEYS, field_names, table_schema
 from healthdatahub.snds.synth import generate
 from healthdatahub.snds.synth import writer as synth_writer
 
+# Each test module queries through its own connection, never DuckDB's process-wide default.
+_DB = duckdb.connect()
+
 N = 2_500
 SNDS = ["IR_BEN_R", "IR_IMB_R", "ER_PRS_F", "ER_PHA_F", "ER_ETE_F", "KI_CCI_R", "KI_ECD_R",
         "T_MCO23B", "T_MCO23C", "T_MCO23D", "T_MCO23A"]
@@ -85,35 +88,35 @@ def test_values_satisfy_descriptor_constraints(out: Path) -> None:
                 values = ", ".join(repr(v) for v in c["enum"])
                 checks.append(f"{col} NOT IN ({values})")
             for check in checks:
-                bad = duckdb.sql(f"SELECT count(*) FROM {src} WHERE {check}").fetchall()[0][0]
+                bad = _DB.sql(f"SELECT count(*) FROM {src} WHERE {check}").fetchall()[0][0]
                 assert bad == 0, f"{table}.{f.name}: {bad} rows with {check}"
 
 
 def test_referential_integrity(out: Path) -> None:
     keys = " AND ".join(f"p.{k} = f.{k}" for k in JOIN_KEYS)
     for detail in ("ER_PHA_F", "ER_ETE_F"):
-        orphans = duckdb.sql(f"SELECT count(*) FROM {_pq(out, detail)} f ANTI JOIN "
+        orphans = _DB.sql(f"SELECT count(*) FROM {_pq(out, detail)} f ANTI JOIN "
                              f"{_pq(out, 'ER_PRS_F')} p ON {keys}").fetchall()[0][0]
         assert orphans == 0, detail
     key = ", ".join(JOIN_KEYS)
-    dup = duckdb.sql(f"SELECT count(*) - count(DISTINCT ({key})) FROM {_pq(out, 'ER_PRS_F')}")
+    dup = _DB.sql(f"SELECT count(*) - count(DISTINCT ({key})) FROM {_pq(out, 'ER_PRS_F')}")
     assert dup.fetchall()[0][0] == 0
     for table in ("ER_PRS_F", "IR_IMB_R"):
-        orphans = duckdb.sql(f"SELECT count(*) FROM {_pq(out, table)} f ANTI JOIN "
+        orphans = _DB.sql(f"SELECT count(*) FROM {_pq(out, table)} f ANTI JOIN "
                              f"{_pq(out, 'IR_BEN_R')} b USING (BEN_NIR_PSA, BEN_RNG_GEM)")
         assert orphans.fetchall()[0][0] == 0, table
-    ben = duckdb.sql(f"SELECT count(*) - count(DISTINCT (BEN_NIR_PSA, BEN_RNG_GEM)), "
+    ben = _DB.sql(f"SELECT count(*) - count(DISTINCT (BEN_NIR_PSA, BEN_RNG_GEM)), "
                      f"count(*) - count(DISTINCT BEN_IDT_ANO) FROM {_pq(out, 'IR_BEN_R')}")
     assert ben.fetchall()[0] == (0, 0)
     for table in ("T_MCO23C", "T_MCO23D", "T_MCO23A"):
-        orphans = duckdb.sql(f"SELECT count(*) FROM {_pq(out, table)} x ANTI JOIN "
+        orphans = _DB.sql(f"SELECT count(*) FROM {_pq(out, table)} x ANTI JOIN "
                              f"{_pq(out, 'T_MCO23B')} b USING (ETA_NUM, RSA_NUM)")
         assert orphans.fetchall()[0][0] == 0, table
-    linked = duckdb.sql(f"SELECT count(*) FILTER (WHERE b.BEN_NIR_PSA IS NULL AND NOT c.NIR_RET)"
+    linked = _DB.sql(f"SELECT count(*) FILTER (WHERE b.BEN_NIR_PSA IS NULL AND NOT c.NIR_RET)"
                         f" FROM {_pq(out, 'T_MCO23C')} c LEFT JOIN (SELECT DISTINCT BEN_NIR_PSA "
                         f"FROM {_pq(out, 'IR_BEN_R')}) b ON c.NIR_ANO_17 = b.BEN_NIR_PSA")
     assert linked.fetchall()[0][0] == 0
-    deaths = duckdb.sql(f"SELECT count(*) FROM {_pq(out, 'KI_CCI_R')} k ANTI JOIN "
+    deaths = _DB.sql(f"SELECT count(*) FROM {_pq(out, 'KI_CCI_R')} k ANTI JOIN "
                         f"{_pq(out, 'IR_BEN_R')} b USING (BEN_IDT_ANO)").fetchall()[0][0]
     assert deaths == 0
 
@@ -123,17 +126,17 @@ def test_reference_nirs_and_ground_truth(out: Path) -> None:
     nirs = civil["NIR"].to_pylist()
     assert len(set(nirs)) == len(nirs) == N
     assert all(is_valid_nir(x) for x in nirs)
-    truth = duckdb.sql(f"SELECT count(*) FROM {_pq(out, 'reference/CORRESPONDANCE_NIR_PSA')} t "
+    truth = _DB.sql(f"SELECT count(*) FROM {_pq(out, 'reference/CORRESPONDANCE_NIR_PSA')} t "
                        f"ANTI JOIN {_pq(out, 'IR_BEN_R')} b USING (BEN_NIR_PSA, BEN_RNG_GEM)")
     assert truth.fetchall()[0][0] == 0
-    twins = duckdb.sql(f"SELECT count(*) FROM {_pq(out, 'IR_BEN_R')} WHERE BEN_RNG_GEM = 2")
+    twins = _DB.sql(f"SELECT count(*) FROM {_pq(out, 'IR_BEN_R')} WHERE BEN_RNG_GEM = 2")
     assert twins.fetchall()[0][0] > 0
     assert civil["NOM_USAGE"].null_count < N
 
 
 def test_realism(out: Path) -> None:
     ben = _pq(out, "IR_BEN_R")
-    women, old, young = duckdb.sql(
+    women, old, young = _DB.sql(
         f"SELECT avg((BEN_SEX_COD = 2)::INT), avg((2023 - BEN_NAI_ANN >= 66)::INT), "
         f"avg((2023 - BEN_NAI_ANN <= 20)::INT) FROM {ben}").fetchall()[0]
     assert 0.49 < women < 0.55
@@ -143,7 +146,7 @@ def test_realism(out: Path) -> None:
 
     a10 = [int(c) for c, atc in zip(drugs()["cip13"], drugs()["atc"]) if atc.startswith("A10")]
     keys = " AND ".join(f"p.{k} = f.{k}" for k in JOIN_KEYS)
-    rate = duckdb.sql(
+    rate = _DB.sql(
         f"WITH d AS (SELECT p.BEN_NIR_PSA, p.BEN_RNG_GEM FROM {_pq(out, 'ER_PHA_F')} f JOIN "
         f"{_pq(out, 'ER_PRS_F')} p ON {keys} WHERE f.PHA_PRS_C13 IN ({','.join(map(str, a10))})"
         f" AND f.PHA_ACT_QSN > 0 GROUP BY ALL HAVING count(DISTINCT p.EXE_SOI_DTD) >= 3) "
@@ -151,7 +154,7 @@ def test_realism(out: Path) -> None:
         f"WHERE 2022 - BEN_NAI_ANN >= 18) / count(*) FROM {ben} WHERE 2022 - BEN_NAI_ANN >= 18"
     ).fetchall()[0][0]
     assert 0.04 <= rate <= 0.07
-    quirks = duckdb.sql(f"SELECT count(*) FILTER (WHERE DPN_QLF = 71), count(*) FILTER (WHERE "
+    quirks = _DB.sql(f"SELECT count(*) FILTER (WHERE DPN_QLF = 71), count(*) FILTER (WHERE "
                         f"BSE_REM_MNT < 0) FROM {_pq(out, 'ER_PRS_F')}").fetchall()[0]
     assert quirks[0] > 0 and quirks[1] > 0
 
@@ -165,7 +168,7 @@ def test_csv_conventions(csv_out: Path) -> None:
     for table in ("ER_PRS_F", "T_MCO23C", "IR_BEN_R"):
         with (csv_out / f"{table}.csv").open(encoding="latin-1") as f:
             assert f.readline().rstrip("\n").split(";") == field_names(table)
-    bad = duckdb.sql(f"SELECT count(*) FROM read_csv('{csv_out / 'ER_PRS_F.csv'}', delim=';', "
+    bad = _DB.sql(f"SELECT count(*) FROM read_csv('{csv_out / 'ER_PRS_F.csv'}', delim=';', "
                      f"header=true, all_varchar=true) WHERE NOT regexp_full_match(FLX_DIS_DTD, "
                      f"'[0-3][0-9][01][0-9]20[0-9]{{2}}')").fetchall()[0][0]
     assert bad == 0

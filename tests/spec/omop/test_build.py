@@ -5,13 +5,17 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import duckdb
 import pytest
-
-ENGINE_PARAMS = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]
 
 from healthdatahub.engine import get_engine
 from healthdatahub.omop.build import build_cdm
 from healthdatahub.snds.synth import generate
+
+ENGINE_PARAMS = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]
+
+# Each test module queries through its own connection, never DuckDB's process-wide default.
+_DB = duckdb.connect()
 
 
 @pytest.fixture(scope="module")
@@ -21,9 +25,7 @@ def extraction(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
 
 
 def _ids(folder: Path) -> set[int]:
-    import duckdb
-
-    return {r[0] for r in duckdb.sql(
+    return {r[0] for r in _DB.sql(
         f"SELECT person_id FROM read_parquet('{folder}/**/*.parquet')").fetchall()}
 
 

@@ -9,6 +9,9 @@ import duckdb
 from healthdatahub.omop import cdm, ddl
 from healthdatahub.omop.etl import hid
 
+# Each test module queries through its own connection, never DuckDB's process-wide default.
+_DB = duckdb.connect()
+
 SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "omop"
 
 
@@ -37,5 +40,5 @@ def test_postgres_ddl_has_keys_and_foreign_keys() -> None:
 def test_hid_is_sha256_prefix() -> None:
     import hashlib
 
-    value = duckdb.sql("SELECT " + hid("'ABC|1'", "P")).fetchall()[0][0]
+    value = _DB.sql("SELECT " + hid("'ABC|1'", "P")).fetchall()[0][0]
     assert value == int(hashlib.sha256(b"P|ABC|1").hexdigest()[:15], 16) > 0
