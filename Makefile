@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint clean bench browser
+.PHONY: demo test install lint clean bench browser screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -26,6 +26,10 @@ browser:
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Refresh docs/screenshots/ from the browser tests.
+screenshots: $(STAMP) browser
+	HDH_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest tests/integration/browser -q
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check src tests bench
