@@ -199,6 +199,7 @@ class ProjectMember(Base):
 
 # The domains' tables live in their own modules and register on the same metadata.
 from healthdatahub.store import (  # noqa: F401
+    models_catalogue,
     models_indicators,
     models_ingest,
     models_linkage,
