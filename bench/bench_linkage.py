@@ -76,7 +76,14 @@ def run_variant(variant: str, reference: Path, csv: Path, truth: Path) -> dict[s
     normalise.normalise_holder(con)
     normalise.normalise_reference(con, str(reference / "ETAT_CIVIL" / "*.parquet"))
     prepared = time.perf_counter()
-    pairs, _ = probabilistic.score(con, plain=variant == "plain")
+    if variant == "spark":
+        from healthdatahub.linkage.spark_backend import score_spark, spark_session
+
+        spark = spark_session()
+        prepared = time.perf_counter()  # JVM start excluded, reported apart
+        pairs, _ = score_spark(con, spark)
+    else:
+        pairs, _ = probabilistic.score(con, plain=variant == "plain")
     scored = time.perf_counter()
     q(con, f"CREATE TEMP TABLE truth AS SELECT * FROM read_parquet('{truth}')")
     quality = _quality(con, 0.0 if variant == "plain" else settings.linkage_ambiguity_margin)
@@ -104,6 +111,13 @@ def markdown(result: dict[str, Any]) -> str:
             lines.append(f"| {v['variant']} | {row['threshold']} | {row['precision']:.4f} | "
                          f"{row['recall']:.4f} | {row['ambiguous']} | {v['wall_s']:.0f} | "
                          f"{v['peak_rss_mb']:.0f} |")
+    sp = result.get("spark")
+    if sp:
+        row = next(r for r in sp["quality"] if r["threshold"] == 0.9)
+        text = (f"Spark backend (local[2]): {sp['rows']:,} rows, P {row['precision']:.4f} / "
+                f"R {row['recall']:.4f} at 0.9, train+score {sp['train_and_score_s']:.0f} s "
+                "(JVM start excluded).")
+        lines += ["", text]
     d = result.get("direct")
     if d:
         tail = (f"Direct linkage: {d['rows']:,} rows in {d['wall_s']:.1f} s (checks, exact join, "
@@ -123,6 +137,9 @@ def main() -> None:
     parser.add_argument("--csv", type=Path)
     parser.add_argument("--truth", type=Path)
     parser.add_argument("--skip-plain", action="store_true")
+    parser.add_argument("--spark-reference", type=Path,
+                        help="Also run the model on Splink's Spark backend against this reference.")
+    parser.add_argument("--spark-rows", type=int, default=3000)
     a = parser.parse_args()
     if a.variant:
         sys.stdout.write(json.dumps(run_variant(a.variant, a.reference, a.csv, a.truth)) + "\n")
@@ -139,11 +156,19 @@ def main() -> None:
     variants = [_spawn([*base, "--variant", "ours", "--csv", str(csv), "--truth", str(truth)])]
     if not a.skip_plain:
         variants.append(_spawn([*base, "--variant", "plain", "--csv", str(csv), "--truth", str(truth)]))
+    if a.spark_reference:
+        scsv, struth = work / "spark.csv", work / "spark_truth.parquet"
+        write_holder_table(settings, a.spark_reference, scsv, struth, a.spark_rows)
+        spark = _spawn(["--reference", str(a.spark_reference), "--variant", "spark", "--csv",
+                        str(scsv), "--truth", str(struth)])
+        spark["rows"] = a.spark_rows
     result = {"rows": a.rows, "reference_size": int(size), "variants": variants,
               "direct": _spawn([*base, "--variant", "direct", "--csv", str(dcsv), "--truth",
                                 str(dtruth)]),
               "machine": f"{platform.machine()}, {os.cpu_count()} cores (shared), "
                          f"Python {platform.python_version()}"}
+    if a.spark_reference:
+        result["spark"] = spark
     out = Path(__file__).parent / "out" / "linkage.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, indent=2))

@@ -24,9 +24,16 @@ from healthdatahub.linkage.sql import q
 log = logging.getLogger(__name__)
 
 NAME_JW, FIRST_JW = 0.92, 0.9
+#: The few functions whose names differ between DuckDB and Splink's Spark backend.
+FUNCTIONS = {
+    "duckdb": {"jw": "jaro_winkler_similarity", "dl": "damerau_levenshtein",
+               "any": "list_has_any", "has": "list_contains", "starts": "starts_with"},
+    "spark": {"jw": "jaro_winkler", "dl": "damerau_levenshtein", "any": "arrays_overlap",
+              "has": "array_contains", "starts": "startswith"},
+}
 
 
-def _name_comparison() -> Any:
+def _name_comparison(f: dict[str, str]) -> Any:
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
@@ -37,41 +44,41 @@ def _name_comparison() -> Any:
         cll.CustomLevel("nom_b_l = nom_b_r OR nom_a_l = nom_b_r OR nom_b_l = nom_a_r",
                         "usage (married) name exact"),
         cll.CustomLevel("core_a_l = core_a_r OR core_b_l = core_b_r", "exact without particles"),
-        cll.CustomLevel(f"jaro_winkler_similarity(nom_a_l, nom_a_r) >= {NAME_JW} "
-                        f"OR jaro_winkler_similarity(nom_b_l, nom_b_r) >= {NAME_JW} "
-                        "OR damerau_levenshtein(nom_a_l, nom_a_r) <= 1 "
-                        "OR damerau_levenshtein(nom_b_l, nom_b_r) <= 1", "typo"),
+        cll.CustomLevel(f"{f['jw']}(nom_a_l, nom_a_r) >= {NAME_JW} "
+                        f"OR {f['jw']}(nom_b_l, nom_b_r) >= {NAME_JW} "
+                        f"OR {f['dl']}(nom_a_l, nom_a_r) <= 1 "
+                        f"OR {f['dl']}(nom_b_l, nom_b_r) <= 1", "typo"),
         cll.CustomLevel("ph_a_l = ph_a_r OR ph_b_l = ph_b_r", "same French phonetic code"),
         cll.CustomLevel("nom_a_l = prenom1_r OR prenom1_l = nom_a_r OR prenom1_l = nom_b_r "
                         "OR nom_b_l = prenom1_r", "swapped with first name"),
-        cll.CustomLevel("jaro_winkler_similarity(nom_b_l, nom_b_r) >= 0.8", "close"),
+        cll.CustomLevel(f"{f['jw']}(nom_b_l, nom_b_r) >= 0.8", "close"),
         cll.ElseLevel(),
     ])
 
 
-def _first_name_comparison() -> Any:
+def _first_name_comparison(f: dict[str, str]) -> Any:
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
     prefix = ("(length(prenom1_l) >= 3 AND length(prenom1_r) >= 3 AND "
-              "(starts_with(prenom1_l, prenom1_r) OR starts_with(prenom1_r, prenom1_l)))")
+              f"({f['starts']}(prenom1_l, prenom1_r) OR {f['starts']}(prenom1_r, prenom1_l)))")
     return cl.CustomComparison(output_column_name="prenom", comparison_levels=[
         cll.CustomLevel("prenom1_l IS NULL OR prenom1_r IS NULL", "null").configure(
             is_null_level=True),
         cll.CustomLevel("prenom1_l = prenom1_r", "first first name exact").configure(
             tf_adjustment_column="prenom1", tf_adjustment_weight=1.0),
-        cll.CustomLevel("list_has_any(prenoms_l, prenoms_r)", "a first name in common (any order)"),
-        cll.CustomLevel(f"jaro_winkler_similarity(prenom1_l, prenom1_r) >= {FIRST_JW} "
-                        "OR damerau_levenshtein(prenom1_l, prenom1_r) <= 1", "typo"),
+        cll.CustomLevel(f"{f['any']}(prenoms_l, prenoms_r)", "a first name in common (any order)"),
+        cll.CustomLevel(f"{f['jw']}(prenom1_l, prenom1_r) >= {FIRST_JW} "
+                        f"OR {f['dl']}(prenom1_l, prenom1_r) <= 1", "typo"),
         cll.CustomLevel(f"prenom_ph_l = prenom_ph_r OR {prefix}", "phonetic or shortened"),
-        cll.CustomLevel("list_contains(prenoms_l, nom_a_r) OR list_contains(prenoms_r, nom_a_l) "
-                        "OR list_contains(prenoms_l, nom_b_r) OR list_contains(prenoms_r, nom_b_l)",
+        cll.CustomLevel(f"{f['has']}(prenoms_l, nom_a_r) OR {f['has']}(prenoms_r, nom_a_l) "
+                        f"OR {f['has']}(prenoms_l, nom_b_r) OR {f['has']}(prenoms_r, nom_b_l)",
                         "swapped with last name"),
         cll.ElseLevel(),
     ])
 
 
-def _date_comparison() -> Any:
+def _date_comparison(f: dict[str, str]) -> Any:
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
@@ -81,7 +88,7 @@ def _date_comparison() -> Any:
         cll.CustomLevel("dn_y_l = dn_y_r AND dn_d_l = dn_m_r AND dn_m_l = dn_d_r", "day/month swapped"),
         cll.CustomLevel("dn_y_l = dn_y_r AND dn_m_l = dn_m_r AND (dn_d_l IS NULL OR dn_d_r IS NULL "
                         "OR dn_d_l = 1 OR dn_d_r = 1)", "day missing or 01"),
-        cll.CustomLevel("damerau_levenshtein(dn_s_l, dn_s_r) <= 1", "one digit"),
+        cll.CustomLevel(f"{f['dl']}(dn_s_l, dn_s_r) <= 1", "one digit"),
         cll.CustomLevel("dn_m_l = dn_m_r AND dn_d_l = dn_d_r AND abs(dn_y_l - dn_y_r) <= 1",
                         "year off by one"),
         cll.CustomLevel("dn_y_l = dn_y_r", "same year"),
@@ -123,12 +130,17 @@ class ProbResult:
     model: dict[str, Any]
 
 
-def _settings(plain: bool, n_ref: int) -> Any:
+def settings_for(plain: bool, n_ref: int, dialect: str = "duckdb") -> Any:
+    """The Splink settings of the hub's model (or the plain baseline) for one backend."""
+    return _settings(plain, n_ref, FUNCTIONS[dialect])
+
+
+def _settings(plain: bool, n_ref: int, f: dict[str, str]) -> Any:
     import splink.comparison_library as cl
     from splink import SettingsCreator, block_on
 
     comparisons = _plain_comparisons() if plain else [
-        _name_comparison(), _first_name_comparison(), _date_comparison(), cl.ExactMatch("sexe")]
+        _name_comparison(f), _first_name_comparison(f), _date_comparison(f), cl.ExactMatch("sexe")]
     rules = [block_on(*r) for r in (BLOCKING[:3] if plain else BLOCKING)]
     if not plain:  # first and last names swapped (the rule is symmetric in l and r)
         rules.append("l.sexe = r.sexe AND l.dn_y = r.dn_y AND l.ph_b = r.prenom_ph "
@@ -144,7 +156,7 @@ def _settings(plain: bool, n_ref: int) -> Any:
 def score(con: duckdb.DuckDBPyConnection, plain: bool = False, floor_weight: float = -4.0,
           seed: int = 7) -> tuple[int, dict[str, Any]]:
     """Train, score blocked pairs into ``prob_pairs``; return the pair count and the model."""
-    from splink import DuckDBAPI, Linker, block_on
+    from splink import DuckDBAPI, Linker
 
     n_ref = int(q(con, "SELECT count(*) FROM ref_n")[0][0])
     cols = ", ".join(MODEL_COLUMNS)
@@ -153,9 +165,20 @@ def score(con: duckdb.DuckDBPyConnection, plain: bool = False, floor_weight: flo
     api = DuckDBAPI(connection=con)
     left = api.register("hold_s", dataset_display_name="hold_s")
     right = api.register("ref_s", dataset_display_name="ref_s")
-    linker = Linker([left, right], _settings(plain, n_ref), log_level=logging.WARNING)
-    started = time.perf_counter()
+    linker = Linker([left, right], settings_for(plain, n_ref), log_level=logging.WARNING)
     n_hold = int(q(con, "SELECT count(*) FROM hold_n")[0][0])
+    pairs, model = train_and_predict(linker, plain, n_hold, n_ref, floor_weight, seed)
+    _store_pairs(con, pairs.physical_name)
+    pairs.drop_table_from_database_and_remove_from_cache()
+    return int(q(con, "SELECT count(*) FROM prob_pairs")[0][0]), model
+
+
+def train_and_predict(linker: Any, plain: bool, n_hold: int, n_ref: int, floor_weight: float,
+                      seed: int) -> tuple[Any, dict[str, Any]]:
+    """Estimate u (sampling) and m (EM on two blocks), then score blocked pairs (any backend)."""
+    from splink import block_on
+
+    started = time.perf_counter()
     max_pairs = max(1e5, min(2e6, n_hold * n_ref / 20))  # enough sampled pairs, fast on small inputs
     linker.training.estimate_u_using_random_sampling(
         max_pairs=max_pairs, seed=seed, num_chunks=1 if max_pairs <= 5e5 else 10)
@@ -166,16 +189,17 @@ def score(con: duckdb.DuckDBPyConnection, plain: bool = False, floor_weight: flo
     linker.training.estimate_parameters_using_expectation_maximisation(block_on(*names))
     log.info("EM done at %.1f s", time.perf_counter() - started)
     pairs = linker.inference.predict(threshold_match_weight=floor_weight)
+    log.info("predict done at %.1f s", time.perf_counter() - started)
+    return pairs, _summary(linker.misc.save_model_to_json(out_path=None))
+
+
+def _store_pairs(con: duckdb.DuckDBPyConnection, table: str) -> None:
     q(con, f"""CREATE OR REPLACE TEMP TABLE prob_pairs AS
                SELECT CASE WHEN unique_id_l > unique_id_r THEN unique_id_l ELSE unique_id_r END AS hid,
                       CASE WHEN unique_id_l > unique_id_r THEN unique_id_r ELSE unique_id_l END AS rid,
                       match_weight, match_probability, * EXCLUDE (unique_id_l, unique_id_r,
                       source_dataset_l, source_dataset_r, match_weight, match_probability)
-               FROM {pairs.physical_name}""", step="score")
-    log.info("predict done at %.1f s", time.perf_counter() - started)
-    model = _summary(linker.misc.save_model_to_json(out_path=None))
-    pairs.drop_table_from_database_and_remove_from_cache()
-    return int(q(con, "SELECT count(*) FROM prob_pairs")[0][0]), model
+               FROM {table}""", step="score")
 
 
 def _summary(model: dict[str, Any]) -> dict[str, Any]:
