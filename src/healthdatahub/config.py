@@ -144,6 +144,43 @@ class Settings(BaseSettings):
         default="0-17,18-39,40-64,65-74,75-84,85-", description="Age bands of the templates.")
     # --- end indicators ---
 
+    # --- catalogue: settings of the metadata catalogue (edited by the catalogue work only) ---
+    catalogue_base_uri: str = Field(
+        default="https://catalogue.example.org/catalogue",
+        description="Base of the records' URIs (each database is <base>/<slug>).")
+    catalogue_publisher: str = Field(
+        default="Health Data Hub", max_length=300,
+        description="Publisher of the catalogue, and of records that name none.")
+    catalogue_publisher_url: str = Field(default="https://catalogue.example.org/",
+                                         description="Publisher's home page (RDF export).")
+    catalogue_contact_email: str = Field(default="catalogue@example.org",
+                                         description="Contact point of the catalogue.")
+    catalogue_hdab: str = Field(default="Health Data Hub", max_length=300,
+                                description="Health data access body named in the export.")
+    catalogue_legislation: str = Field(
+        default="http://data.europa.eu/eli/reg/2025/327/oj",
+        description="Applicable legislation IRI (default: the EHDS regulation).")
+    catalogue_mesh_fr_file: Path | None = Field(
+        default=None, description="French MeSH labels (CSV/TSV: descriptor id, label), Inserm.")
+    catalogue_doi_prefix: str = Field(default="10.5072",
+                                      description="DOI prefix (10.5072 is DataCite's test one).")
+    catalogue_datacite_url: str | None = Field(
+        default=None, description="DataCite REST API base URL; unset: DOIs are not registered.")
+    catalogue_datacite_user: str | None = Field(default=None, description="DataCite repository id.")
+    catalogue_datacite_password_file: Path | None = Field(
+        default=None, description="File holding the DataCite repository password.")
+    catalogue_page_size: int = Field(default=50, ge=1, le=1000,
+                                     description="Records per page of the harvesting endpoint.")
+    catalogue_push_url: str | None = Field(
+        default=None, description="Parent catalogue (e.g. European) receiving pushed records.")
+    catalogue_push_key_file: Path | None = Field(
+        default=None, description="File holding the parent catalogue's API key.")
+    catalogue_home_text_fr: str = Field(default="", max_length=2000,
+                                        description="Catalogue home text, French (white-label).")
+    catalogue_home_text_en: str = Field(default="", max_length=2000,
+                                        description="Catalogue home text, English (white-label).")
+    # --- end catalogue ---
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, v: Any) -> Any:

@@ -1,0 +1,1 @@
+"""The metadata catalogue: database > collection > variable, search, HealthDCAT-AP, harvest."""
