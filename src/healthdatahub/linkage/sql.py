@@ -23,6 +23,7 @@ def connect(settings: Settings) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     con.execute("SET temp_directory = ''")
     con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")
     if settings.duckdb_memory_limit:
         con.execute("SET memory_limit = ?", [settings.duckdb_memory_limit])
     if settings.duckdb_threads:
