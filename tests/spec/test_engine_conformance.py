@@ -369,3 +369,9 @@ def test_spark_translation(sql: str, spark_sql: str) -> None:
 def test_untranslatable_sql_is_refused(sql: str, problem: str) -> None:
     with pytest.raises(SqlTranslationError, match=problem):
         to_spark(sql)
+
+
+def test_scalar_leaves_the_engine_ready_for_the_next_query(engine) -> None:
+    """A scalar over a many-row result gives its first value and leaves the engine usable."""
+    assert engine.scalar("SELECT code FROM claims ORDER BY code") == "A01"
+    assert engine.scalar("SELECT count(*) FROM claims") == 6

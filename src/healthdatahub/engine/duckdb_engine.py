@@ -111,8 +111,8 @@ class DuckDBEngine:
             ) from exc
 
     def _run(self, sql: str) -> None:
-        """Execute a statement for its effect."""
-        self._query(sql)
+        """Execute a statement for its effect, consuming its result so the connection is free."""
+        self._query(sql).fetchall()
 
     def execute(self, sql: str) -> None:
         """Run one statement for its effect (CREATE VIEW, DROP VIEW, ...)."""
@@ -138,8 +138,8 @@ class DuckDBEngine:
 
     def scalar(self, sql: str) -> Any:
         """Run a query and return the first column of its first row (None if no row)."""
-        row = self._query(sql).fetchone()
-        return None if row is None else row[0]
+        rows = self._query(sql).fetchall()  # fully consumed: DuckDB 2 refuses a half-read cursor
+        return rows[0][0] if rows else None
 
     def write_parquet(
         self, sql: str, dest: str | Path, *, partition_by: list[str] | None = None
@@ -154,8 +154,8 @@ class DuckDBEngine:
             else:
                 target = tmp / "part-00000.parquet"
                 options = "FORMAT parquet"
-            row = self._query(f"COPY ({sql}) TO {sql_string(target)} ({options})").fetchone()
-        return int(row[0]) if row else 0
+            rows = self._query(f"COPY ({sql}) TO {sql_string(target)} ({options})").fetchall()
+        return int(rows[0][0]) if rows else 0
 
     # -- lifecycle ------------------------------------------------------------------------
     def close(self) -> None:
