@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy import select
 
 from healthdatahub import audit
@@ -86,6 +86,9 @@ def resolve_principal(request: Request) -> policy.Principal:
 
 
 Me = Annotated[policy.Principal, Depends(resolve_principal)]
+
+#: A row id in a path: bounded, so an absurd id is a 422, never a database overflow.
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def authorize(request: Request,

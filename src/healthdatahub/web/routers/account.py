@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from healthdatahub.web import api_tokens, policy, registry
 from healthdatahub.web.auth import accounts
-from healthdatahub.web.deps import Me, get_settings, record
+from healthdatahub.web.deps import Me, RowId, get_settings, record
 from healthdatahub.web.render import redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -54,7 +54,7 @@ def token_create(request: Request, principal: Me, project_id: int = Form(..., ge
 
 
 @router.post("/account/tokens/{token_id}/revoke", name="token_revoke")
-def token_revoke(request: Request, principal: Me, token_id: int) -> Response:
+def token_revoke(request: Request, principal: Me, token_id: RowId) -> Response:
     """Revoke one of my API tokens."""
     if not api_tokens.revoke(get_settings(request), principal.user_id, token_id):
         raise HTTPException(404, "This token does not exist or is not yours.")

@@ -10,7 +10,7 @@ from healthdatahub.errors import HubError
 from healthdatahub.store.models_portal import PROJECT_ROLES, ROLES
 from healthdatahub.web import admin, registry
 from healthdatahub.web.auth import accounts, sessions
-from healthdatahub.web.deps import Me, get_settings, record
+from healthdatahub.web.deps import Me, RowId, get_settings, record
 from healthdatahub.web.render import redirect, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -45,7 +45,7 @@ def admin_invite(request: Request, principal: Me, email: str = Form(..., max_len
     return _users_page(request, invite_link=link)
 
 
-def _user_action(request: Request, action: str, user_id: int, work, details=None) -> Response:
+def _user_action(request: Request, action: str, user_id: RowId, work, details=None) -> Response:
     try:
         work()
     except HubError as exc:
@@ -56,7 +56,7 @@ def _user_action(request: Request, action: str, user_id: int, work, details=None
 
 
 @router.post("/users/{user_id}/role", name="admin_set_role")
-def admin_set_role(request: Request, principal: Me, user_id: int, role: str = Form(..., max_length=30)) -> Response:
+def admin_set_role(request: Request, principal: Me, user_id: RowId, role: str = Form(..., max_length=30)) -> Response:
     """Change someone's role (not one's own, so the hub always keeps an operator)."""
     if user_id == principal.user_id:
         raise HTTPException(400, "You cannot change your own role.")
@@ -66,7 +66,7 @@ def admin_set_role(request: Request, principal: Me, user_id: int, role: str = Fo
 
 
 @router.post("/users/{user_id}/reset-2fa", name="admin_reset_2fa")
-def admin_reset_2fa(request: Request, user_id: int) -> Response:
+def admin_reset_2fa(request: Request, user_id: RowId) -> Response:
     """Reset someone's second factor: they enrol again at their next sign-in."""
     settings = get_settings(request)
 
@@ -78,7 +78,7 @@ def admin_reset_2fa(request: Request, user_id: int) -> Response:
 
 
 @router.post("/users/{user_id}/active", name="admin_set_active")
-def admin_set_active(request: Request, principal: Me, user_id: int, active: bool = Form(False)) -> Response:
+def admin_set_active(request: Request, principal: Me, user_id: RowId, active: bool = Form(False)) -> Response:
     """Deactivate (or reactivate) an account; its sessions end."""
     if user_id == principal.user_id:
         raise HTTPException(400, "You cannot deactivate your own account.")
@@ -112,7 +112,7 @@ def admin_project_create(request: Request, slug: str = Form(..., max_length=100)
 
 
 @router.post("/projects/{project_id}/members", name="admin_member_add")
-def admin_member_add(request: Request, project_id: int, user_id: int = UserId,
+def admin_member_add(request: Request, project_id: RowId, user_id: int = UserId,
                      role: str = Form(..., max_length=30)) -> Response:
     """Add a member to a project."""
     admin.add_member(get_settings(request), project_id, user_id, role)

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from healthdatahub import __version__, audit
 from healthdatahub.web import policy, registry
-from healthdatahub.web.deps import Me, get_settings, record
+from healthdatahub.web.deps import Me, RowId, get_settings, record
 from healthdatahub.web.jobs_view import public_view, visible_jobs
 
 
@@ -123,7 +123,7 @@ def api_jobs(request: Request, principal: Me, limit: int = Query(50, ge=1, le=20
 
 @router.get("/jobs/{job_id}", name="api_job", response_model=JobOut,
             responses={**_refusals, 404: {"model": ErrorOut}})
-def api_job(request: Request, principal: Me, job_id: int) -> dict:
+def api_job(request: Request, principal: Me, job_id: RowId) -> dict:
     """One of the caller's jobs."""
     for job in visible_jobs(get_settings(request), principal, limit=200):
         if job["id"] == job_id:
@@ -133,7 +133,7 @@ def api_job(request: Request, principal: Me, job_id: int) -> dict:
 
 @router.get("/projects/{project_id}", name="api_project", response_model=ProjectOut,
             responses={**_refusals, 404: {"model": ErrorOut}})
-def api_project(request: Request, principal: Me, project_id: int) -> dict:
+def api_project(request: Request, principal: Me, project_id: RowId) -> dict:
     """A project the caller may see, with its members."""
     settings = get_settings(request)
     role = registry.memberships(settings, principal.user_id).get(project_id)

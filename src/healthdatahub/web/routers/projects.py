@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from healthdatahub.web import policy, registry
-from healthdatahub.web.deps import Me, get_settings, record
+from healthdatahub.web.deps import Me, RowId, get_settings, record
 from healthdatahub.web.jobs_view import visible_jobs
 from healthdatahub.web.render import render
 
@@ -22,7 +22,7 @@ def dashboard(request: Request, principal: Me) -> Response:
         "jobs": visible_jobs(settings, principal, limit=5)})
 
 
-def project_or_404(request: Request, principal: policy.Principal, project_id: int) -> dict:
+def project_or_404(request: Request, principal: policy.Principal, project_id: RowId) -> dict:
     """The project, when the policy lets ``principal`` see it (404 otherwise, no leak)."""
     settings = get_settings(request)
     role = registry.memberships(settings, principal.user_id).get(project_id)
@@ -35,7 +35,7 @@ def project_or_404(request: Request, principal: policy.Principal, project_id: in
 
 
 @router.get("/projects/{project_id}", name="project_detail")
-def project_detail(request: Request, principal: Me, project_id: int) -> Response:
+def project_detail(request: Request, principal: Me, project_id: RowId) -> Response:
     """A project's page: its members and its jobs."""
     found = project_or_404(request, principal, project_id)
     jobs = [j for j in visible_jobs(get_settings(request), principal, limit=50)
