@@ -46,8 +46,9 @@ def check_variable(raw: dict[str, Any], where: str) -> dict[str, Any]:
     if type_ not in TYPES:
         raise HubError(f"{where}.{name}: unknown type {str(type_)[:30]!r}.")
     system = _short(raw.get("coding_system"), 50, f"{where}.{name}: coding system")
+    texts = F.text(raw.get("label")) | {"d": F.pick(F.text(raw.get("description")), "fr")}
     identifying = bool(raw.get("identifying")) or is_identifying(
-        name, F.pick(F.text(raw.get("description")), "fr"), system)
+        name, " ".join(texts.values()), system)
     ranged = shows_range(type_, identifying)
     return {
         "name": name, "label": _bilingual(raw.get("label"), 500, f"{where}.{name} label"),
@@ -123,10 +124,11 @@ def check_record(raw: dict[str, Any]) -> dict[str, Any]:
         "theme": _short(raw.get("theme"), 100, "theme") or "OTHER",
         "publisher": _short(raw.get("publisher"), 300, "publisher"), "access_rights": access,
         "languages": sorted({_short(x, 5, "language") for x in languages if x}),
-        "keywords": [_short(k, 200, "keyword") for k in raw.get("keywords", []) if k],
-        "mesh": [{"id": _short(m.get("id"), 20, "MeSH id"), "label": _short(m.get("label"), 300,
-                  "MeSH label")} for m in raw.get("mesh", [])],
-        "details": _details(raw.get("details") or {}, where),
+        "keywords": sorted({_short(k, 200, "keyword") for k in raw.get("keywords", []) if k}),
+        "mesh": sorted(({"id": _short(m.get("id"), 20, "MeSH id"), "label": _short(
+            m.get("label"), 300, "MeSH label")} for m in raw.get("mesh", [])),
+            key=lambda m: m["id"]),
+        "details": {"spatial": "FRA", **_details(raw.get("details") or {}, where)},
         "collections": collections, "source": raw.get("source") or "portal",
         "harvested_from": raw.get("harvested_from"),
     }

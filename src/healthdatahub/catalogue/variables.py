@@ -15,7 +15,7 @@ TYPES = frozenset({"string", "integer", "number", "boolean", "date", "datetime",
                    "any"})
 RANGE_TYPES = frozenset({"integer", "number", "date", "datetime", "year", "yearmonth"})
 _IDENTIFYING_NAME = re.compile(
-    r"(NIR|_PSA$|_ANO(_|$)|IDT|_ENC$|FIN$|FINESS|(^|_)NOM(_|$)|PRN|PRENOM|ADR|_IDE$|"
+    r"(NIR|_PSA$|_ID$|^ID_|_ANO(_|$)|IDT|_ENC$|FIN$|FINESS|(^|_)NOM(_|$)|PRN|PRENOM|ADR|_IDE$|"
     r"_NUM$|_NUM_|NUM_|_CLE$|TEL|MAIL|_NU8$|_NU9$)", re.IGNORECASE)
 _IDENTIFYING_TEXT = re.compile(
     r"(identifiant|identifier|pseudonym|anonymis|num[ée]ro|\bnom\b|pr[ée]nom|finess|adresse|"

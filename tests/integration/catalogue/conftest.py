@@ -49,3 +49,15 @@ def one(store_settings: Settings) -> Settings:
     """The store with one small record."""
     service.save_record(store_settings, small_record())
     return store_settings
+
+
+@pytest.fixture
+def make_record():
+    """The ``small_record`` factory."""
+    return small_record
+
+
+@pytest.fixture
+def shared_shapes() -> Path:
+    """The shared SHACL shapes folder."""
+    return SHARED / "shapes"
