@@ -31,6 +31,7 @@ STAGES: tuple[str, ...] = (
     "healthdatahub.linkage.demo:stage",
     "healthdatahub.omop.demo:stage",
     "healthdatahub.indicators.demo:stage",
+    "healthdatahub.catalogue.demo:stage",
     "healthdatahub.web.demo:stage",
 )
 

@@ -49,6 +49,12 @@ FACETS: dict[str, dict[str, tuple[str, str]] | None] = {
     "speciality": SPECIALITIES, "theme": THEMES, "publisher": None,
     "access_rights": ACCESS_RIGHTS, "coding_system": None, "languages": LANGUAGES,
 }
+#: Facet names as shown (English msgids, translated by the portal's catalogues).
+FACET_NAMES: dict[str, str] = {
+    "speciality": "Medical speciality", "theme": "Health category", "publisher": "Publisher",
+    "access_rights": "Access rights", "coding_system": "Coding system",
+    "languages": "Language of the data",
+}
 #: Descriptive fields kept in ``details`` (label FR, label EN); ``*`` marks bilingual text.
 DETAILS: dict[str, tuple[str, str]] = {
     "catalogue_ref": ("Référence catalogue", "Catalogue reference"),
@@ -76,6 +82,8 @@ DETAIL_KEYS = frozenset(k.rstrip("*") for k in DETAILS)
 INT_DETAILS = ("min_typical_age", "max_typical_age", "number_of_records", "number_of_individuals")
 FREQUENCIES = ("CONT", "DAILY", "WEEKLY", "MONTHLY", "QUARTERLY", "ANNUAL", "IRREG", "UNKNOWN")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+#: Slugs that would shadow the catalogue's own pages.
+RESERVED_SLUGS = frozenset({"new", "mesh", "search", "dcat"})
 
 
 def label(vocabulary: dict[str, tuple[str, str]] | None, code: str, lang: str) -> str:

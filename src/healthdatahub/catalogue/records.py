@@ -100,7 +100,7 @@ def check_record(raw: dict[str, Any]) -> dict[str, Any]:
     """A complete, checked database record (HubError on the first problem)."""
     acronym = _short(raw.get("acronym"), 100, "acronym")
     slug = raw.get("slug") or (F.slugify(acronym) if acronym else "")
-    if not F.SLUG.match(slug or ""):
+    if not F.SLUG.match(slug or "") or slug in F.RESERVED_SLUGS:
         raise HubError(f"Invalid slug {str(slug)[:40]!r}: lower-case letters, digits, hyphens.")
     where = f"Record {slug}"
     title = _bilingual(raw.get("title"), 500, f"{where} title")

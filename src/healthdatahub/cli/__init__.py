@@ -24,7 +24,7 @@ app = typer.Typer(
 )
 
 #: The command modules, in the order their commands appear in ``hdh --help``.
-COMMAND_MODULES = ("core", "ingest", "linkage", "omop", "indicators", "web")
+COMMAND_MODULES = ("core", "ingest", "linkage", "omop", "indicators", "catalogue", "web")
 
 for _name in COMMAND_MODULES:
     try:

@@ -31,6 +31,7 @@ ROUTERS: tuple[str, ...] = (
     "healthdatahub.web.routers.account:router",
     "healthdatahub.web.routers.admin:router",
     "healthdatahub.web.routers.api:router",
+    "healthdatahub.web.routers.catalogue:router",
 )
 
 

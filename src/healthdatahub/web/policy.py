@@ -18,6 +18,7 @@ ANONYMOUS = "anonymous"
 STAFF = frozenset({"reviewer", "operator"})
 OPERATORS = frozenset({"operator"})
 EVERY_ROLE = frozenset(ROLES)
+CATALOGUE_EDITORS = frozenset({"data_holder", "operator"})
 #: Project states shown in the public registry.
 PUBLIC_PROJECT_STATUSES = ("approved", "active", "closed")
 
@@ -100,6 +101,17 @@ RULES: dict[str, Rule] = {
     "api_me": SIGNED_IN_OR_TOKEN, "api_jobs": SIGNED_IN_OR_TOKEN,
     "api_job": SIGNED_IN_OR_TOKEN, "api_project": SIGNED_IN_OR_TOKEN,
     "api_audit": Rule("signed_in", OPERATORS),
+    # catalogue: public reading, editing by data holders and operators
+    "catalogue_search": PUBLIC, "catalogue_mesh_suggest": PUBLIC,
+    "catalogue_database": PUBLIC, "catalogue_collection": PUBLIC,
+    "catalogue_dictionary": PUBLIC, "api_catalogue_search": PUBLIC,
+    "api_catalogue_databases": PUBLIC, "api_catalogue_database": PUBLIC,
+    "api_catalogue_mesh": PUBLIC, "api_catalogue_dcat": PUBLIC,
+    "catalogue_new_form": Rule("signed_in", CATALOGUE_EDITORS),
+    "catalogue_create": Rule("signed_in", CATALOGUE_EDITORS),
+    "catalogue_edit_form": Rule("signed_in", CATALOGUE_EDITORS),
+    "catalogue_update": Rule("signed_in", CATALOGUE_EDITORS),
+    "api_catalogue_import": Rule("signed_in", CATALOGUE_EDITORS),
 }
 
 

@@ -17,6 +17,7 @@ from healthdatahub.web.testing import add_project, add_user, client, csrf, sign_
 ROLES = ("public", "data_holder", "researcher", "reviewer", "operator")
 PRINCIPALS = ("anonymous", "pending", *ROLES)
 PUBLIC, PENDING, USER, OPERATOR = "public", "pending", "user", "operator"
+EDITOR = "editor"  # data holders and operators (catalogue records)
 EXPECTED = {
     "home": PUBLIC, "healthz": PUBLIC, "theme_css": PUBLIC, "logo": PUBLIC,
     "set_language": PUBLIC, "registry": PUBLIC, "static": PUBLIC, "openapi": PUBLIC,
@@ -32,9 +33,16 @@ EXPECTED = {
     "admin_reset_2fa": OPERATOR, "admin_set_active": OPERATOR, "admin_projects": OPERATOR,
     "admin_project_create": OPERATOR, "admin_member_add": OPERATOR, "admin_audit": OPERATOR,
     "api_audit": OPERATOR,
+    "catalogue_search": PUBLIC, "catalogue_mesh_suggest": PUBLIC, "catalogue_database": PUBLIC,
+    "catalogue_collection": PUBLIC, "catalogue_dictionary": PUBLIC,
+    "api_catalogue_search": PUBLIC, "api_catalogue_databases": PUBLIC,
+    "api_catalogue_database": PUBLIC, "api_catalogue_mesh": PUBLIC, "api_catalogue_dcat": PUBLIC,
+    "catalogue_new_form": EDITOR, "catalogue_create": EDITOR, "catalogue_edit_form": EDITOR,
+    "catalogue_update": EDITOR, "api_catalogue_import": EDITOR,
 }
 FILL = {"project_id": "1", "job_id": "999999", "user_id": "999999", "token_id": "999999",
-        "token": "not-a-real-invitation-token", "code": "en", "path": "portal.css"}
+        "token": "not-a-real-invitation-token", "code": "en", "path": "portal.css",
+        "slug": "no-such-db", "table": "NO_TABLE"}
 
 
 def _routes(app) -> list[tuple[str, str, str]]:
@@ -50,6 +58,8 @@ def _allowed(category: str, who: str) -> bool:
         return True
     if who == "pending":
         return False
+    if category == EDITOR:
+        return who in ("data_holder", "operator")
     return category == USER or who == "operator"
 
 

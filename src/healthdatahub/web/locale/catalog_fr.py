@@ -117,6 +117,29 @@ FR: dict[str, str] = {
         "Des champs du formulaire manquent ou sont invalides.",
     "The request body is too large.": "La requête est trop volumineuse.",
     "An account with this email already exists.": "Un compte existe déjà avec cette adresse.",
+    # --- catalogue ---
+    "Access rights": "Droits d'accès", "Acronym": "Acronyme", "All levels": "Tous les niveaux",
+    "Clear the filters": "Effacer les filtres", "Coding system": "Système de codage",
+    "DOI": "Identifiant DOI", "Data catalogue": "Catalogue de données", "Database": "Base",
+    "Databases": "Bases", "Describe a new database": "Décrire une nouvelle base",
+    "Distinct values": "Valeurs distinctes", "Edit": "Modifier",
+    "Edit the description": "Modifier la description", "Empty values": "Valeurs vides",
+    "Export": "Export", "Facets": "Filtres", "Find a MeSH descriptor": "Chercher un descripteur MeSH",
+    "Find the databases, tables and variables documented by the hub.":
+        "Trouvez les bases, tables et variables documentées par le hub.",
+    "General information": "Informations générales", "Health category": "Catégorie de données",
+    "Identifier in addresses (letters, digits, hyphens)":
+        "Identifiant dans les adresses (lettres, chiffres, tirets)",
+    "Keywords": "Mots-clés", "Keywords (separated by commas)": "Mots-clés (séparés par des virgules)",
+    "Label": "Libellé", "Language of the data": "Langue de production des données",
+    "Level": "Niveau", "Medical speciality": "Spécialité médicale", "Next page": "Page suivante",
+    "Nothing matches.": "Aucun résultat.", "Period": "Période", "Publisher": "Éditeur",
+    "Range": "Étendue", "Results": "Résultats", "Rows": "Lignes", "Save": "Enregistrer",
+    "Search": "Rechercher", "Search the catalogue": "Rechercher dans le catalogue",
+    "Table": "Table", "Tables": "Tables", "Type": "Type", "Variable": "Variable",
+    "Variables": "Variables", "Unknown RDF format.": "Format RDF inconnu.",
+    "Send HealthDCAT-AP Turtle in the body.": "Envoyez du Turtle HealthDCAT-AP dans le corps.",
+    # --- end catalogue ---
 }
 
 
