@@ -35,10 +35,14 @@ def _violations(graph: Graph) -> list:
 
 
 def test_packaged_shapes_are_the_shared_ones() -> None:
-    for profile, names in PROFILES.items():
-        assert shacl.shapes(profile).isomorphic(_shared(profile)) or len(
-            shacl.shapes(profile)) == len(_shared(profile)), profile
-        assert names
+    packaged = Path(shacl.__file__).parent / "shapes"
+    pairs = {"dcat-ap-3.0.1-shapes.ttl": "dcat-ap-3.0.1/shapes.ttl",
+             "dcat-ap-3.0.1-range.ttl": "dcat-ap-3.0.1/range.ttl",
+             "healthdcat-ap-r5-nonpublic.ttl":
+                 "healthdcat-ap-release5-nonpublic/healthdcatap-shacl.ttl",
+             "healthdcat-ap-hdh.ttl": "healthdcat-ap-hdh/hdap-validator-sensitivity-shape.ttl"}
+    for ours, theirs in pairs.items():
+        assert (packaged / ours).read_bytes() == (SHAPES / theirs).read_bytes(), ours
 
 
 def test_every_seeded_record_and_the_catalogue_pass_the_shared_shapes(
