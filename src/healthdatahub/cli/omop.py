@@ -46,11 +46,12 @@ def build(
 
 @omop_app.command("dqd")
 def dqd(name: Annotated[str, typer.Argument(help="CDM name.")] = "snds",
+        engine: Annotated[str | None, typer.Option(help="duckdb (default) or spark.")] = None,
         as_json: JsonFlag = False) -> None:
     """Run the Data Quality Dashboard checks; HTML + JSON report."""
     from healthdatahub.omop.service import dqd as run
 
-    emit(run(settings(), name, progress(not as_json)), as_json)
+    emit(run(settings(), name, progress(not as_json), engine), as_json)
 
 
 @omop_app.command("coverage")

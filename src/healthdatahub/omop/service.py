@@ -115,11 +115,12 @@ def report_dir(settings: Settings, name: str) -> Path:
     return settings.reports_dir / "omop" / name
 
 
-def dqd(settings: Settings, name: str, progress: ProgressSink | None = None) -> Outcome:
+def dqd(settings: Settings, name: str, progress: ProgressSink | None = None,
+        engine_name: str | None = None) -> Outcome:
     """Run the DQD checks on CDM ``name``; write reports/omop/<name>/dqd.{json,html}."""
     dest = report_dir(settings, name)
     with run_job(settings, "omop.dqd", f"Data quality of {name}", progress=progress) as job, \
-            get_engine(settings, "duckdb") as engine:
+            get_engine(settings, engine_name or "duckdb") as engine:
         tables = register_cdm(engine, cdm_dir(settings, name))
         document = run_dqd(engine, tables, dest, name)
         job.result(document["summary"])
