@@ -28,6 +28,16 @@ START, END = "19700101", "20991231"
 BASE = {"CIM10": 2_000_000_000, "CCAM": 2_001_000_000, "BDPM": 2_002_000_000,
         "UCD": 2_003_000_000, "ATC": 2_004_000_000, "HDH-SNOMED": 2_100_000_000,
         "HDH-PROC": 2_101_000_000, "HDH-RXNORM": 2_102_000_000, "HDH-SPEC": 2_103_000_000}
+# The DQD's plausibleGenderUseDescendants groups (real SNOMED ids), with the synthetic
+# stand-ins below them in CONCEPT_ANCESTOR: CIM-10 categories and CCAM act prefixes.
+GENDER_GROUPS = [  # concept_id, name, domain, CIM-10 category or CCAM code prefixes
+    (4090861, "Male genitalia finding", "Condition",
+     ("C60", "C61", "C62", "C63") + tuple(f"N{n}" for n in range(40, 52))),
+    (444094, "Finding related to pregnancy", "Condition", tuple(f"O{n:02d}" for n in range(100))),
+    (4250917, "Operation on prostate", "Procedure", ("JG",)),
+    (4041261, "Procedure on female genital system", "Procedure",
+     ("JJ", "JK", "JL", "JM", "JN", "JQ")),
+]
 OMOP = [  # concept_id, name, domain, vocabulary, class, standard, code
     (0, "No matching concept", "Metadata", "None", "Undefined", "", "No matching concept"),
     (8507, "MALE", "Gender", "Gender", "Gender", "S", "M"),
@@ -50,6 +60,9 @@ OMOP = [  # concept_id, name, domain, vocabulary, class, standard, code
      "S", "OMOP4976972"),
     (32908, "Secondary diagnosis", "Condition Status", "Condition Status", "Condition Status",
      "S", "OMOP4976978"),
+    (32893, "Confirmed diagnosis", "Condition Status", "Condition Status", "Condition Status",
+     "S", "OMOP4976963"),
+    (8717, "Inpatient Hospital", "Visit", "CMS Place of Service", "Visit", "S", "21"),
     (4180190, "French language", "Observation", "SNOMED", "Qualifier Value", "S", "297484000"),
 ]
 VOCABS = [  # vocabulary_id, name, reference
@@ -57,7 +70,9 @@ VOCABS = [  # vocabulary_id, name, reference
     ("Gender", "OMOP Gender", "OMOP generated"), ("Visit", "OMOP Visit", "OMOP generated"),
     ("Type Concept", "OMOP Type Concept", "OMOP generated"),
     ("Condition Status", "OMOP Condition Status", "OMOP generated"),
-    ("SNOMED", "SNOMED (only the French-language qualifier)", "SNOMED International"),
+    ("SNOMED", "SNOMED (only the French-language qualifier and the DQD's gender groups)",
+     "SNOMED International"),
+    ("CMS Place of Service", "Place of Service (only Inpatient Hospital)", "CMS"),
     ("CIM10", "CIM-10 (ATIH), from the SNDS nomenclatures", "ATIH"),
     ("CCAM", "CCAM (ATIH), from the SNDS nomenclatures", "ATIH"),
     ("BDPM", "BDPM presentations (CIP13), from the SNDS nomenclatures", "ANSM"),
@@ -119,6 +134,12 @@ def build() -> dict[str, int]:
         concept(cat_id[c], f"[synthetic] {labels.get(c) or c}", "Condition",
                 "HDH SNOMED stand-in", "Clinical Finding", "S", f"HDH-C-{c}")
         anc.append((cat_id[c], cat_id[c], 0, 0))
+    for gid, gname, domain, members in GENDER_GROUPS:
+        concept(gid, gname, domain, "SNOMED", "Clinical Finding" if domain == "Condition"
+                else "Procedure", "S", f"HDH-G-{gid}")
+        anc.append((gid, gid, 0, 0))
+        if domain == "Condition":
+            anc.extend((gid, cat_id[c], 1, 1) for c in cats if c in members)
     for i, (code, fr, en) in enumerate(zip(_col(cim, "CIM_COD"), _col(cim, "LIBELLE"),
                                            _col(cim, "LIBELLE_OMS"), strict=True)):
         cid = BASE["CIM10"] + i
@@ -136,6 +157,8 @@ def build() -> dict[str, int]:
         concept(std, f"[synthetic] {label}", "Procedure", "HDH SNOMED stand-in", "Procedure",
                 "S", f"HDH-P-{code}")
         anc.append((std, std, 0, 0))
+        anc.extend((gid, std, 1, 1) for gid, _, domain, members in GENDER_GROUPS
+                   if domain == "Procedure" and code.startswith(members))
         maps(src, std)
     med = nomenclatures.load("medicaments")
     atcs = sorted(set(_col(med, "ATC")))

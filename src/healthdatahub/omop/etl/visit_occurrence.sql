@@ -18,5 +18,5 @@ UNION ALL
 SELECT s.stay_id, s.person_id, CASE WHEN s.SEJ_NBJ > 0 THEN 9201 ELSE 9202 END,
        s.start_date, CAST(s.start_date AS TIMESTAMP), s.end_date, CAST(s.end_date AS TIMESTAMP),
        32810, NULL, {{ hid("'" ~ salt ~ "|' || s.ETA_NUM", "CS") }}, 'PMSI MCO', 0,
-       0, s.ENT_MOD, 0, s.SOR_MOD, NULL
+       s.admitted_from_concept_id, s.ENT_MOD, s.discharged_to_concept_id, s.SOR_MOD, NULL
 FROM pmsi_stays s
