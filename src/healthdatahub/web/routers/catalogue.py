@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -14,10 +14,14 @@ from healthdatahub.catalogue.rdf import FORMATS, dictionary_json
 from healthdatahub.errors import HubError
 from healthdatahub.web.deps import Me, get_settings, record
 from healthdatahub.web.render import language, redirect, render
+from healthdatahub.web.routers.api import ErrorOut
 
 router = APIRouter()
 html = APIRouter(include_in_schema=False)
 Q = Query("", max_length=300)
+RdfFormat = Literal["turtle", "json-ld", "xml"]
+_ERR: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut} for status in (400, 401, 403, 404, 413, 415, 422)}
 _ACCEPT = {"text/turtle": "turtle", "application/ld+json": "json-ld",
            "application/rdf+xml": "xml"}
 
@@ -176,7 +180,7 @@ def catalogue_collection(request: Request, slug: str, table: str) -> Response:
     return render(request, "catalogue/collection.html", {**_ctx(request), "c": collection})
 
 
-@router.get("/api/v1/catalogue/search", name="api_catalogue_search")
+@router.get("/api/v1/catalogue/search", name="api_catalogue_search", responses=_ERR)
 def api_catalogue_search(request: Request, q: str = Q, limit: int = Query(20, ge=1, le=200),
                          offset: int = Query(0, ge=0, le=10**7)) -> dict[str, Any]:
     """Full-text search with facets (facet filters as query parameters)."""
@@ -184,19 +188,19 @@ def api_catalogue_search(request: Request, q: str = Q, limit: int = Query(20, ge
                           offset=offset, lang=language(request))
 
 
-@router.get("/api/v1/catalogue/databases", name="api_catalogue_databases")
+@router.get("/api/v1/catalogue/databases", name="api_catalogue_databases", responses=_ERR)
 def api_catalogue_databases(request: Request) -> list[dict[str, Any]]:
     """Every database record (without tables)."""
     return service.list_databases(get_settings(request))
 
 
-@router.get("/api/v1/catalogue/databases/{slug}", name="api_catalogue_database")
+@router.get("/api/v1/catalogue/databases/{slug}", name="api_catalogue_database", responses=_ERR)
 def api_catalogue_database(request: Request, slug: str) -> dict[str, Any]:
     """One database record with its tables and variables."""
     return _get(service.get_database, get_settings(request), slug)
 
 
-@router.get("/api/v1/catalogue/mesh", name="api_catalogue_mesh")
+@router.get("/api/v1/catalogue/mesh", name="api_catalogue_mesh", responses=_ERR)
 def api_catalogue_mesh(request: Request, q: str = Q) -> list[dict[str, str]]:
     """MeSH descriptors matching a prefix."""
     from healthdatahub.catalogue.mesh import complete
@@ -205,9 +209,11 @@ def api_catalogue_mesh(request: Request, q: str = Q) -> list[dict[str, str]]:
             for d in complete(q, 20)]
 
 
-@router.get("/api/v1/catalogue/dcat", name="api_catalogue_dcat")
+@router.get("/api/v1/catalogue/dcat", name="api_catalogue_dcat", response_class=Response,
+            responses={**_ERR, 200: {"content": {mime: {} for mime in FORMATS.values()},
+                                     "description": "A page of the catalogue as RDF."}})
 def api_catalogue_dcat(request: Request, page: int = Query(1, ge=1, le=10**6),
-                       format: str | None = None) -> Response:
+                       format: RdfFormat | None = None) -> Response:
     """The catalogue as DCAT, one Hydra page at a time (for harvesters)."""
     from healthdatahub.catalogue.harvest import page_graph
     from healthdatahub.catalogue.rdf import serialise
@@ -218,7 +224,7 @@ def api_catalogue_dcat(request: Request, page: int = Query(1, ge=1, le=10**6),
     return _rdf(serialise(graph, fmt), fmt)
 
 
-@router.post("/api/v1/catalogue/rdf", name="api_catalogue_import")
+@router.post("/api/v1/catalogue/rdf", name="api_catalogue_import", responses=_ERR)
 async def api_catalogue_import(request: Request, principal: Me) -> JSONResponse:
     """Create or update records from a HealthDCAT-AP Turtle body (editors)."""
     if not request.headers.get("content-type", "").startswith("text/turtle"):
