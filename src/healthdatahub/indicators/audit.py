@@ -10,11 +10,14 @@ max of the cell over the feasible region, HiGHS through scipy).
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from scipy import sparse
 from scipy.optimize import linprog
 from scipy.sparse.csgraph import connected_components
 
+from healthdatahub.errors import HubError
 from healthdatahub.indicators.cube import Cube
 
 EXACT_TOL = 1e-7
@@ -62,7 +65,8 @@ def _lp_range(a: np.ndarray | sparse.spmatrix, b: np.ndarray, i: int) -> tuple[f
 
 
 def _component_widths(a: np.ndarray, b: np.ndarray, x: np.ndarray, need: np.ndarray,
-                      floor: np.ndarray, stats: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+                      floor: np.ndarray, stats: dict[str, int],
+                      deadline: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper feasible bounds of each unknown of one component."""
     k = x.size
     lo, hi = x.astype(float).copy(), x.astype(float).copy()
@@ -87,13 +91,16 @@ def _component_widths(a: np.ndarray, b: np.ndarray, x: np.ndarray, need: np.ndar
     else:
         todo = np.flatnonzero(floor < need)
     for i in todo:
+        if deadline is not None and time.monotonic() > deadline:
+            raise HubError("Disclosure control could not prove this table safe within its time "
+                           "bound; it is not published (use fewer or coarser dimensions).")
         stats["lp"] += 2
         lo[i], hi[i] = _lp_range(a, b, int(i))
     return lo, np.maximum(hi, lo + floor)
 
 
 def feasible_ranges(cube: Cube, masked: np.ndarray, need: np.ndarray,
-                    floor: np.ndarray | None = None
+                    floor: np.ndarray | None = None, deadline: float | None = None
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]]:
     """(cell ids, lower, upper) of every masked cell, plus counters (components, LP calls).
 
@@ -124,5 +131,5 @@ def feasible_ranges(cube: Cube, masked: np.ndarray, need: np.ndarray,
         sub = sub[rows]
         dense = sub.toarray() if cols.size <= DENSE_LIMIT else sub
         lo[cols], hi[cols] = _component_widths(dense, b[rows], x_all[cols], need_u[cols],
-                                               floor[unknown][cols], stats)
+                                               floor[unknown][cols], stats, deadline)
     return unknown, lo, hi, stats

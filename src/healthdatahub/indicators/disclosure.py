@@ -23,6 +23,7 @@ is masked whenever its count is. Peers: OpenSAFELY (≤ 7 suppressed, rounded to
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -121,13 +122,16 @@ def _repair(cube: Cube, masked: np.ndarray, cost: np.ndarray, locked: np.ndarray
 
 
 def protect(cells: pd.DataFrame, dims: list[Dimension | str], rules: Rules | None = None,
-            count: str = "count", locked: pd.DataFrame | None = None) -> Protected:
+            count: str = "count", locked: pd.DataFrame | None = None,
+            time_limit: float | None = None) -> Protected:
     """Primary and secondary suppression of ``cells`` with all margins; a table and its log.
 
     ``dims`` are :class:`Dimension` objects or column names (leaves = the values seen).
     ``locked`` lists cells (dimension columns) already published elsewhere: never masked.
+    ``time_limit`` (seconds) bounds the LP audit: past it the table is refused, never published.
     """
     rules = rules or Rules()
+    deadline = None if time_limit is None else time.monotonic() + time_limit
     dims = [d if isinstance(d, Dimension) else
             dimension(d, sorted(cells[d].astype(str).unique())) for d in dims]
     cube = build_cube(cells, dims, count)
@@ -160,7 +164,7 @@ def protect(cells: pd.DataFrame, dims: list[Dimension | str], rules: Rules | Non
             raise HubError("Disclosure control cannot prove this table safe; it is not published.")
         for rounds in range(1, MAX_ROUNDS + 1):
             _line_rule(cube, masked, cost, lock, reason)
-            ids, lo, hi, stats = feasible_ranges(cube, masked, need, cert)
+            ids, lo, hi, stats = feasible_ranges(cube, masked, need, cert, deadline)
             stats["method"] = "hypercube + linear-programming audit"
             weak = ids[(hi - lo) < np.minimum(need[ids], 1.0) - 1e-9]
             if weak.size == 0:

@@ -179,7 +179,7 @@ def _slice(protected: disclosure.Protected, by: list[str]) -> pd.DataFrame:
 
 
 def run(engine: Engine, template: str, raw: dict[str, Any], rules: disclosure.Rules,
-        bands: str) -> IndicatorResult:
+        bands: str, time_limit: float | None = None) -> IndicatorResult:
     """Run a template on the SNDS tables registered with ``engine``; the output is protected."""
     started = time.perf_counter()
     params = parse_params(template, raw)
@@ -194,8 +194,10 @@ def run(engine: Engine, template: str, raw: dict[str, Any], rules: disclosure.Ru
         f"GROUP BY year, age_band, sex, {geo}")
     queried = time.perf_counter()
     dims = dimensions(engine, params["year"], bands, level)
-    cases = disclosure.protect(leaf.rename(columns={"cases": "count"}), dims, rules)
-    pop = disclosure.protect(leaf.rename(columns={"population": "count"}), dims, rules)
+    cases = disclosure.protect(leaf.rename(columns={"cases": "count"}), dims, rules,
+                               time_limit=time_limit)
+    pop = disclosure.protect(leaf.rename(columns={"population": "count"}), dims, rules,
+                             time_limit=time_limit)
     a, b = _slice(cases, params["by"]), _slice(pop, params["by"])
     keys = [c for c in a.columns if c not in ("count", "status")]
     table = a.rename(columns={"count": "cases", "status": "cases_status"}).merge(
