@@ -44,7 +44,7 @@ def published_dir(data_dir: Path, pid: str) -> Path:
     return data_dir / "published" / pid
 
 
-def _public(table: pd.DataFrame) -> pd.DataFrame:
+def public_table(table: pd.DataFrame) -> pd.DataFrame:
     """The table as published: masked cells say ``masked``, never a value."""
     out = table.copy()
     for col in ("cases", "population", "rate_per_100000"):
@@ -71,11 +71,11 @@ def chart_svg(table: pd.DataFrame, title: str) -> str:
         if pd.isna(value):
             parts.append(f'<rect x="{left}" y="{y + 2}" width="40" height="{bar_h - 4}" '
                          'fill="none" stroke="#999" stroke-dasharray="3,2"/>'
-                         f'<text x="{left + 46}" y="{y + 12}" fill="#777">{MASKED}</text>')
+                         f'<text class="value" x="{left + 46}" y="{y + 12}" fill="#777">{MASKED}</text>')
         else:
             w = round(width * float(value) / top)
             parts.append(f'<rect x="{left}" y="{y + 2}" width="{w}" height="{bar_h - 4}" '
-                         f'fill="#2b6cb0"/><text x="{left + w + 4}" y="{y + 12}">'
+                         f'fill="#2b6cb0"/><text class="value" x="{left + w + 4}" y="{y + 12}">'
                          f'{int(value)}</text>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
@@ -145,7 +145,7 @@ def publish(result: IndicatorResult, data_dir: Path, pid: str, data_version: str
     disclosure.check_published(pops, rules)
     final.parent.mkdir(parents=True, exist_ok=True)
     clean_stale_tmp(final.parent)
-    public = _public(result.table)
+    public = public_table(result.table)
     phenotype = get_phenotype(result.params["phenotype"])
     issued = datetime.now(UTC).replace(microsecond=0).isoformat()
     title = f"{phenotype.title} ({result.template}, {', '.join(map(str, result.params['year']))})"

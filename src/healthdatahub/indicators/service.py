@@ -98,7 +98,7 @@ def run_indicator(settings: Settings, template: str, params: dict[str, Any], sou
                   "masked_primary": result.log["cases"]["cells_masked_primary"],
                   "masked_secondary": result.log["cases"]["cells_masked_secondary"]}
         job.result({"permanent_id": pid, "counts": counts})
-    table = publishing._public(result.table)
+    table = publishing.public_table(result.table)
     return Outcome("indicator-run",
                    f"{template} of {phenotype.name}: {len(result.table)} rows, "
                    f"{counts['masked_primary']} cells masked (primary), "

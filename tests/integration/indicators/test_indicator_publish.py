@@ -28,14 +28,13 @@ def _no_small_count(folder: Path, threshold: int = 10) -> None:
         for col in ("cases", "population"):
             value = row[col]
             assert value == "masked" or not 1 <= int(value) <= threshold, (col, row)
-    numbers = [int(n) for n in re.findall(r">(\d+)</text>", (folder / "chart.svg").read_text())]
+    numbers = [int(n) for n in re.findall(r'class="value"[^>]*>(\d+)</text>',
+                                                (folder / "chart.svg").read_text())]
+    assert numbers  # the published counts are drawn
     assert all(not 1 <= n <= threshold for n in numbers)
     from openpyxl import load_workbook
 
     sheet = load_workbook(folder / "data.xlsx").active
-    cells = [c for row in sheet.iter_rows(min_row=3, values_only=True) for c in row]
-    assert all(not (isinstance(c, int) and 1 <= c <= threshold and c is not True) for c in cells
-               if not isinstance(c, bool)) or True  # years / codes are strings; counts checked:
     header = next(sheet.iter_rows(min_row=2, max_row=2, values_only=True))
     for row in sheet.iter_rows(min_row=3, values_only=True):
         for col in ("cases", "population"):

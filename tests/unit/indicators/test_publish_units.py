@@ -30,7 +30,7 @@ def test_chart_draws_masked_cells_without_value() -> None:
     table = pd.DataFrame({"sex": ["1", "2"], "cases": pd.array([pd.NA, 42], dtype="Int64"),
                           "cases_status": ["primary", "published"]})
     svg = chart_svg(table, "t <&>")
-    assert svg.startswith("<svg") and "masked" in svg and ">42</text>" in svg
+    assert svg.startswith("<svg") and "masked" in svg and 'class="value"' in svg and ">42</text>" in svg
     assert "t &lt;&amp;&gt;" in svg
 
 
