@@ -47,6 +47,8 @@ def main() -> None:
         err.print("interrupted")
         raise SystemExit(130) from None
     except Exception as exc:  # noqa: BLE001 - the last barrier: one line, no traceback, no data
-        err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", highlight=False)
+        # Only the type: an unexpected exception's text may quote a value from the data.
+        err.print(f"[bold red]internal error:[/] {type(exc).__name__} (a bug in the hub; "
+                  "please report the command that caused it).", highlight=False)
         raise SystemExit(1) from None
 
