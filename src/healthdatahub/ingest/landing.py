@@ -43,12 +43,14 @@ def _line_fix_table(engine: Engine, run: TableRun) -> str:
 
 def land_table(engine: Engine, run: TableRun, lake_dir: Path) -> int:
     """Write the table's valid rows (typed) to ``lake_dir/<table>/``; return the row count."""
-    select = run.compiled.select_output()
-    if not run.rows_in_error and not run.bad_tables:  # clean: the parallel, unnumbered scan
-        return engine.write_parquet(f"SELECT {select} FROM {run.fast_view}", lake_dir / run.table)
+    if not run.rows_in_error and not run.bad_tables:
+        # Clean: every value passed its check, so plain casts give the typed values; the
+        # parallel, unnumbered scan; the strict typed expressions are pruned from the view.
+        return engine.write_parquet(f"SELECT {run.compiled.select_clean()} FROM {run.fast_view}",
+                                    lake_dir / run.table)
     bad, _ = _flagged(run)
-    return engine.write_parquet(f"SELECT {select} FROM {run.view} WHERE NOT {bad}",
-                                lake_dir / run.table)
+    return engine.write_parquet(f"SELECT {run.compiled.select_output()} FROM {run.view} "
+                                f"WHERE NOT {bad}", lake_dir / run.table)
 
 
 def quarantine_table(engine: Engine, run: TableRun, dest: Path) -> int:

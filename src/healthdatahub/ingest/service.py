@@ -175,14 +175,19 @@ def _run_in(settings: Settings, job: Any, ingestion_id: int, dataset: str, deliv
             tables = []
             with atomic_dir(final) as tmp:
                 for run in dr.tables.values():
+                    mark = time.perf_counter()
                     kept = land_table(engine, run, tmp)
+                    timings["land"] = timings.get("land", 0.0) + time.perf_counter() - mark
+                    mark = time.perf_counter()
                     st = table_stats(engine, tmp / run.table, run.compiled.sql_types)
+                    timings["stats"] = timings.get("stats", 0.0) + time.perf_counter() - mark
                     tables.append({"name": run.table, "descriptor": run.descriptor.get("name"),
                                    "path": str(final / run.table), "rows": kept,
                                    "rejected": run.rows - kept, "files": len(run.files), **st})
                     job.advance(1, f"landed {run.table}")
             landed = {"version": name, "path": str(final), "rows": sum(t["rows"] for t in tables),
                       "tables": tables}
+        timings = {k: round(v, 3) for k, v in timings.items()}
         timings["total"] = round(time.perf_counter() - started, 3)
     summary = (f"{dataset}: {len(delivery.files)} files, {rows:,} rows, {errors:,} errors — "
                f"{decision}. {why}")

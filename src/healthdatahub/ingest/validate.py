@@ -1,8 +1,9 @@
 """Validation of a delivery on the engine: one pass per table for every column rule, then keys.
 
-Pass 1 (always) counts, in one aggregate over all the files of a table, the rows breaking each
-rule, the rows per file and the distinct primary keys. Pass 2 runs only for the rules that
-failed, to fetch the first rows in error. Duplicate primary keys (across every file of the
+Pass 1 (always) counts, in one parallel aggregate over all the files of a table (no row
+numbers), the rows breaking each rule, the rows per file and the distinct primary keys. Pass 2
+runs only when a rule failed, over the numbered scan and for the failing rules only: the rows
+in error and the first of them with their lines. Duplicate primary keys (across every file of the
 table) and orphan foreign keys (against the tables of the same delivery) are materialised as
 small temporary tables of row positions, reused by the landing step to quarantine them.
 """
@@ -93,7 +94,7 @@ def _pk_hash(columns: list[str]) -> tuple[str, str]:
 
 def first_pass(engine: Engine, run: TableRun) -> dict[str, int]:
     """Counts of every rule, rows per file and duplicate keys, in one scan."""
-    items = ["count(*) AS __rows", f"count_if({run.compiled.any_error()}) AS __bad"]
+    items = ["count(*) AS __rows"]  # rows in error: counted by the second pass, when any
     items += [f"count_if({c.condition}) AS c{i}" for i, c in enumerate(run.compiled.checks)]
     items += [f"count_if(__f = {f.index}) AS f{f.index}" for f in run.files]
     keys = _keys(run)
@@ -126,12 +127,16 @@ def _sample_rows(run: TableRun, check: Check, positions: list[int],
     return out
 
 
-def second_pass(engine: Engine, run: TableRun, counts: dict[str, int], limit: int) -> None:
-    """First rows in error for every failing rule (one scan, only the failing rules)."""
+def second_pass(engine: Engine, run: TableRun, counts: dict[str, int], limit: int) -> int:
+    """First rows in error for every failing rule and the rows in error; 0 and no scan if none.
+
+    Only the failing rules are evaluated (over the numbered, ordered scan): a valid table is
+    read once by :func:`first_pass`, whatever its size.
+    """
     failing = [(i, c) for i, c in enumerate(run.compiled.checks) if counts[f"c{i}"]]
     if not failing:
-        return
-    items = []
+        return 0
+    items = ["count(*) AS __bad"]
     for i, c in failing:
         items.append(f"min({POS}, {limit}) FILTER (WHERE {c.condition}) AS p{i}")
         if shows_value(run.descriptor, c.column, c.rule):
@@ -143,6 +148,7 @@ def second_pass(engine: Engine, run: TableRun, counts: dict[str, int], limit: in
     for i, c in by_index.items():
         samples = _sample_rows(run, c, sorted(row[f"p{i}"] or []), row.get(f"v{i}"))
         run.checks.append(TableCheck(c.column, c.rule, c.message, counts[f"c{i}"], samples))
+    return int(row["__bad"] or 0)
 
 
 def duplicate_keys(engine: Engine, run: TableRun, counts: dict[str, int], limit: int) -> None:

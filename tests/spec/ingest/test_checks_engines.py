@@ -25,3 +25,27 @@ def test_same_counts(settings, engine_name):
         row = engine.to_arrow(sql).to_pylist()[0]
     got = {f"{c.column}:{c.rule}": row[f"c{i}"] for i, c in enumerate(compiled.checks)}
     assert got == EXPECTED
+
+
+TYPED = {"name": "U", "fields": [
+    {"name": "I", "type": "integer"}, {"name": "Y", "type": "year"},
+    {"name": "N", "type": "number"}]}
+TYPED_ROWS = pa.table({
+    "I": ["007", "+5", "1e3", " 12", "1.5", "0x10", "-0", "9223372036854775807",
+          "9223372036854775808", "12"],
+    "Y": ["2023", "0999", "999", "-123", "12345", "1900", None, None, None, None],
+    "N": ["1.5", "inf", "1_0", " 1.5", "-2e3", ".5", "1.", "nan", "x", None]})
+TYPED_EXPECTED = {"I:type": 5, "Y:type": 3, "N:type": 5}
+
+
+@pytest.mark.parametrize("engine_name", ["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+def test_strict_types_same_counts(settings, engine_name):
+    """The fast integer path and the number regex are as strict on Spark as on DuckDB."""
+    compiled = compile_table(TYPED, ["I", "Y", "N"])
+    items = ", ".join(f"count_if({c.condition}) AS c{i}" for i, c in enumerate(compiled.checks))
+    sql = f"SELECT {items} FROM (SELECT *, {compiled.select_typed()} FROM rows_in)"
+    with get_engine(settings, engine_name) as engine:
+        engine.register_arrow("rows_in", TYPED_ROWS)
+        row = engine.to_arrow(sql).to_pylist()[0]
+    got = {f"{c.column}:{c.rule}": row[f"c{i}"] for i, c in enumerate(compiled.checks)}
+    assert got == TYPED_EXPECTED

@@ -49,3 +49,24 @@ def test_encoding_detection():
     assert detect_encoding("é".encode("latin-1"), None) == ("latin-1", False)
     assert detect_encoding(b"\x80", None) == ("cp1252", False)
     assert detect_encoding(b"\xef\xbb\xbfA", None) == ("utf-8", True)
+
+
+INTEGER_TEXTS = ["0", "12", "-0", "-7", "+5", "007", "1.5", "1e3", "0x10", "0b1", "1_000", " 12",
+                 "12 ", "", "-", "+", "1-2", "٣", "9223372036854775807", "9223372036854775808",
+                 "-9223372036854775808", "99999999999999999999", "1.", ".5", "+-1"]
+
+
+@pytest.mark.parametrize("kind", ["integer", "year"])
+def test_fast_integer_path_equals_strict_regex(kind):
+    """The canonical-text fast path accepts exactly what the strict regex (then cast) accepts."""
+    compiled = compile_table({"fields": [{"name": "X", "type": kind}]}, ["X"])
+    pattern, sql_type = ("[+-]?[0-9]{1,19}", "BIGINT") if kind == "integer" else \
+        ("[0-9]{4}", "INTEGER")
+    texts = INTEGER_TEXTS + ["2023", "0999", "999", "-123", "12345", "1000"]
+    con = duckdb.connect()
+    rows = con.execute(
+        f"SELECT X, {compiled.typed['X']} AS fast, CASE WHEN regexp_full_match(X, '{pattern}') "
+        f"THEN TRY_CAST(trim(X) AS {sql_type}) END AS strict FROM unnest(?::VARCHAR[]) t(X)",
+        [texts]).fetchall()
+    assert [(x, fast) for x, fast, _ in rows] == [(x, strict) for x, _, strict in rows]
+    assert compiled.clean["X"] == f'TRY_CAST("X" AS {sql_type})'
