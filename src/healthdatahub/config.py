@@ -26,6 +26,20 @@ EngineName = Literal["duckdb", "spark"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
+
+def resolved(path: Path) -> Path:
+    """``path`` made absolute with symlinks resolved, cached per working directory.
+
+    Resolving walks the file system (one ``lstat`` per component); the portal asks for the
+    store's URL several times per request, so the answer is kept.
+    """
+    return _resolved(os.getcwd(), path)
+
+
+@lru_cache(maxsize=256)
+def _resolved(cwd: str, path: Path) -> Path:
+    return path.resolve()
+
 class _TomlSource(PydanticBaseSettingsSource):
     """Reads ``hdh.toml``; a malformed file is a HubError naming the file and line."""
 
@@ -94,6 +108,10 @@ class Settings(BaseSettings):
     default_language: Literal["fr", "en"] = Field(default="fr")
     web_host: str = Field(default="127.0.0.1", description="Address `hdh serve` listens on.")
     web_port: int = Field(default=8000, ge=1, le=65535)
+    web_threads: int = Field(
+        default=8, ge=1, le=200,
+        description="Worker threads per portal process for blocking work (store queries). "
+                    "A few suffice on SQLite; many threads only fight over the GIL.")
     web_secret_key_file: Path | None = Field(
         default=None, description="Signing key of cookies (default data_dir/portal/secret.key, generated).")
     session_idle_minutes: int = Field(default=30, ge=1, description="Sessions expire after this idle time.")
@@ -206,7 +224,7 @@ class Settings(BaseSettings):
         """The metadata store's URL: the configured one, or SQLite in the data dir."""
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{(self.data_dir / 'store.sqlite').resolve()}"
+        return f"sqlite:///{resolved(self.data_dir / 'store.sqlite')}"
 
     @property
     def lake_dir(self) -> Path:

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -75,25 +75,39 @@ def describe_error(exc: BaseException) -> str:
 
 
 def mark_interrupted(target: JobTarget, stale_after: float = STALE_AFTER_S) -> list[int]:
-    """Mark ``running`` jobs whose process is gone (or heartbeat stale) as ``interrupted``."""
+    """Mark ``running`` jobs whose process is gone (or heartbeat stale) as ``interrupted``.
+
+    Every jobs listing asks this first, so the common case (nothing to mark) is one read.
+    """
     factory = _factory(target)
     now = utcnow()
     here = hostname()
     limit = now - timedelta(seconds=stale_after)
 
+    def is_dead(host: str | None, pid: int | None, last_sign: datetime) -> bool:
+        return (host == here and pid is not None and not pid_alive(pid)) or last_sign < limit
+
+    def find(session: Session) -> list[int]:
+        rows = session.execute(select(Job.id, Job.host, Job.pid, Job.heartbeat_at,
+                                      Job.started_at, Job.created_at)
+                               .where(Job.state == "running"))
+        return [row.id for row in rows
+                if is_dead(row.host, row.pid, row.heartbeat_at or row.started_at
+                           or row.created_at)]
+
     def work(session: Session) -> list[int]:
         ids = []
-        for job in session.scalars(select(Job).where(Job.state == "running")):
-            dead = job.host == here and job.pid is not None and not pid_alive(job.pid)
-            last_sign = job.heartbeat_at or job.started_at or job.created_at
-            if dead or last_sign < limit:
+        for job in session.scalars(select(Job).where(Job.id.in_(candidates),
+                                                     Job.state == "running")):
+            if is_dead(job.host, job.pid, job.heartbeat_at or job.started_at or job.created_at):
                 job.state = "interrupted"
                 job.finished_at = now
                 job.error = INTERRUPTED_ERROR
                 ids.append(job.id)
         return ids
 
-    return _write(factory, work)
+    candidates = _write(factory, find)
+    return _write(factory, work) if candidates else []
 
 
 class JobHandle:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -52,7 +52,9 @@ class JobInfo:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (ISO 8601 timestamps) for ``--json`` and the API."""
-        data = asdict(self)
+        # Shallow on purpose: ``params`` and ``result`` are already this object's own copies,
+        # and ``dataclasses.asdict`` deep-copies them (most of a jobs page's time).
+        data = {field.name: getattr(self, field.name) for field in fields(self)}
         for key, value in data.items():
             if isinstance(value, datetime):
                 data[key] = value.isoformat()

@@ -28,6 +28,7 @@ from healthdatahub.errors import HubError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_POOL_SIZE = 40
 # PostgreSQL: undefined table, invalid schema name (the store was never migrated).
 _MISSING_SCHEMA_STATES = ("42P01", "3F000")
 
@@ -86,6 +87,9 @@ def make_engine(url: str) -> Engine:
                 raise HubError(
                     f"Cannot create the folder of the SQLite store {database}: {exc.strerror}."
                 ) from None
+            # Keep a connection per worker thread open (the portal serves from a thread pool
+            # of 40): opening one costs a file open and four PRAGMAs.
+            kwargs.update(pool_size=SQLITE_POOL_SIZE, max_overflow=SQLITE_POOL_SIZE)
     else:
         kwargs["pool_pre_ping"] = True
     try:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -79,10 +82,18 @@ def _load_router(spec: str):
     return getattr(importlib.import_module(module_name), attribute)
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Size the thread pool that runs the portal's blocking endpoints (``web_threads``)."""
+    anyio.to_thread.current_default_thread_limiter().total_tokens = app.state.settings.web_threads
+    yield
+
+
 def create_app(settings: Settings, routers: tuple[str, ...] = ROUTERS) -> FastAPI:
     """The portal for one hub instance (settings: branding, security, store)."""
     secret_key(settings)  # create the signing key now, not in the middle of a request
     app = FastAPI(
+        lifespan=_lifespan,
         title=f"{settings.hub_name} API", version=__version__,
         openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None,
         dependencies=[Depends(authorize), Depends(check_csrf)],

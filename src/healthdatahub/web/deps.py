@@ -91,9 +91,12 @@ Me = Annotated[policy.Principal, Depends(resolve_principal)]
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-def authorize(request: Request,
-              principal: Me) -> policy.Principal:
-    """The global guard: ask the policy about this route; refuse, redirect or let through."""
+async def authorize(request: Request,
+                    principal: Me) -> policy.Principal:
+    """The global guard: ask the policy about this route; refuse, redirect or let through.
+
+    Pure computation, so ``async``: it runs on the event loop, not in a worker thread.
+    """
     route = request.scope.get("route")
     decision = policy.decide(getattr(route, "name", None), principal, api=is_api(request))
     if decision.allowed:

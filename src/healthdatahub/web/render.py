@@ -19,6 +19,8 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 LANG_COOKIE = "hdh_lang"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
+# Templates ship with the package: no need to stat each one on every render.
+templates.env.auto_reload = False
 
 
 def language(request: Request) -> str:

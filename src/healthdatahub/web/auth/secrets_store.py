@@ -7,7 +7,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from healthdatahub.config import Settings
+from healthdatahub.config import Settings, resolved
 from healthdatahub.errors import HubError
 
 
@@ -36,4 +36,4 @@ def _load(path: Path) -> str:
 
 def secret_key(settings: Settings) -> str:
     """The signing key of cookies and CSRF tokens (generated if missing)."""
-    return _load(secret_key_path(settings).resolve())
+    return _load(resolved(secret_key_path(settings)))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from itsdangerous import BadSignature, Signer
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from healthdatahub.config import Settings
 from healthdatahub.store.db import session_scope
@@ -81,24 +81,33 @@ def end_all(settings: Settings, user_id: int) -> None:
 
 
 def load(settings: Settings, session_id: str) -> SessionInfo | None:
-    """The live session ``session_id``, or None when unknown, expired or its user inactive."""
+    """The live session ``session_id``, or None when unknown, expired or its user inactive.
+
+    Asked on every request, so it reads columns, not ORM objects, and writes only when the
+    session is touched (once a minute) or expired.
+    """
     now = utcnow()
     with session_scope(settings) as db:
-        row = db.execute(select(WebSession, User).join(User, User.id == WebSession.user_id)
-                         .where(WebSession.id == session_id)).first()
+        row = db.execute(
+            select(WebSession.two_factor_done, WebSession.csrf_secret, WebSession.created_at,
+                   WebSession.last_seen_at, User.id, User.email, User.display_name, User.role,
+                   User.is_active, User.totp_confirmed_at.is_not(None))
+            .join(User, User.id == WebSession.user_id).where(WebSession.id == session_id)
+        ).first()
         if row is None:
             return None
-        web, user = row
+        (two_factor_done, csrf_secret, created_at, last_seen_at, user_id, email, display_name,
+         role, is_active, totp_enrolled) = row
         idle = timedelta(minutes=settings.session_idle_minutes)
         age = timedelta(hours=settings.session_max_hours)
-        if not user.is_active or now - web.last_seen_at > idle or now - web.created_at > age:
-            db.delete(web)
+        if not is_active or now - last_seen_at > idle or now - created_at > age:
+            db.execute(delete(WebSession).where(WebSession.id == session_id))
             return None
-        if now - web.last_seen_at > TOUCH_EVERY:
-            web.last_seen_at = now
-        return SessionInfo(web.id, user.id, user.email, user.display_name, user.role,
-                           web.two_factor_done, user.totp_confirmed_at is not None,
-                           web.csrf_secret)
+        if now - last_seen_at > TOUCH_EVERY:
+            db.execute(update(WebSession).where(WebSession.id == session_id)
+                       .values(last_seen_at=now))
+        return SessionInfo(session_id, user_id, email, display_name, role, bool(two_factor_done),
+                           bool(totp_enrolled), csrf_secret)
 
 
 def csrf_token(settings: Settings, binding: str) -> str:
