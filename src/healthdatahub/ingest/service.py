@@ -216,14 +216,16 @@ def suppress_finess(settings: Settings, dataset: str, version: str, project: str
                     ) -> Outcome:
     """Deliver a copy of a landed version to a project with every FINESS suppressed."""
     from healthdatahub.ingest.finess import suppress_tables
-    from healthdatahub.ingest.keys import derived_key
+    from healthdatahub.linkage.keys import derive, pseudonym_secret
 
     started = time.perf_counter()
     ensure_schema(settings)
     tables = {t["name"]: Path(t["path"]) for t in records.landed_tables(settings, dataset, version)}
     target = out or settings.data_dir / "projects" / project / "deliveries" / f"{dataset}-{version}"
     threshold = min_stays if min_stays is not None else settings.finess_min_stays
-    key = derived_key(settings, f"finess:{project}")
+    # From the never-rotated pseudonymisation secret: a project's FINESS pseudonyms must not
+    # change when the vault's master key is rotated.
+    key = derive(pseudonym_secret(settings), f"finess:{project}")
     with run_job(settings, "finess", f"FINESS suppression of {dataset} {version} for {project}",
                  total=len(tables), params={"dataset": dataset, "version": version,
                                             "project": project, "mode": mode},

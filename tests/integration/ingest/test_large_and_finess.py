@@ -96,3 +96,23 @@ def test_no_finess_value_survives(store_settings, synth_csv):
     pa_ids = set(pq.read_table(Path(a.paths["delivery"]) / "T_MCO23B").column("ETA_NUM").to_pylist())
     pb_ids = set(pq.read_table(Path(b.paths["delivery"]) / "T_MCO23B").column("ETA_NUM").to_pylist())
     assert pa_ids - {"GROUPED"} and not (pa_ids - {"GROUPED"}) & pb_ids  # keyed per project
+
+
+def test_finess_pseudonyms_survive_master_key_rotation(store_settings, synth_csv):
+    """Pseudonyms come from the never-rotated pseudonymisation secret, not the master key."""
+    from healthdatahub.linkage import service as linkage
+    from healthdatahub.linkage.access import Actor
+    from healthdatahub.linkage.keys import current_master_key
+
+    assert ingest_files(store_settings, "snds", [synth_csv]).ok
+
+    def pseudonyms(out: Path) -> list:
+        result = suppress_finess(store_settings, "snds", "v1", "p", out=out, min_stays=1)
+        return sorted(pq.read_table(Path(result.paths["delivery"]) / "T_MCO23B")
+                      .column("ETA_NUM").to_pylist())
+
+    before = pseudonyms(store_settings.data_dir / "before")
+    _, master = current_master_key(store_settings)
+    linkage.rotate_master_key(store_settings, Actor.operator())
+    assert store_settings.key_file.read_bytes() != master
+    assert pseudonyms(store_settings.data_dir / "after") == before
