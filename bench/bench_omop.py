@@ -209,6 +209,7 @@ def main() -> int:
                   if kind == "build" else child_vocab(int(rest[0]), Path(rest[1])))
         print(json.dumps(result))
         return 0
+    load_at_start = os.getloadavg()
     a.work.mkdir(parents=True, exist_ok=True)
     vocab = ensure_vocab(a.work)
     runs = [(n, "duckdb") for n in a.sizes] + ([(a.spark_size, "spark")] if a.spark_size else [])
@@ -219,7 +220,7 @@ def main() -> int:
         builds.append({"persons": n, **r})
         print(f"{engine} {n:,}: {r['seconds']} s, {r['peak_rss_tree_mb']} MB", file=sys.stderr)
     doc = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                       "load_avg_at_start": os.getloadavg()}, "builds": builds}
+                       "load_avg_at_start": load_at_start}, "builds": builds}
     spark = next((b for b in builds if b["engine"] == "spark"), None)
     duck = next((b for b in builds if b["engine"] == "duckdb" and spark
                  and b["persons"] == spark["persons"]), None)
