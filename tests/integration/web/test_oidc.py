@@ -202,6 +202,15 @@ def test_a_forged_or_mismatched_answer_signs_nobody_in(hub, idp, http, case) -> 
         assert idp.refusals == ["invalid_grant: code_verifier"]
 
 
+def test_a_cancelled_sign_in_at_the_provider_is_a_clear_refusal(hub, idp, http) -> None:
+    http.get("/oidc/login")
+    refused = http.get("/oidc/callback?error=access_denied&state=whatever")
+    assert refused.status_code == 400 and "refused the sign-in" in refused.text
+    assert http.cookies.get(OIDC_COOKIE) is None
+    _assert_nobody_signed_in(http)
+    assert _oidc_events(hub, "failure")[0].details["reason"] == "provider error"
+
+
 def test_second_login_is_linked_by_subject_and_a_new_subject_cannot_take_over(
         hub, idp, http) -> None:
     user_id, _ = add_user(hub, "researcher", "eve@example.org")
