@@ -130,6 +130,19 @@ class Settings(BaseSettings):
     oidc_client_id: str | None = Field(default=None)
     oidc_client_secret_file: Path | None = Field(default=None)
     oidc_mfa_acr: str = Field(default="", description="Comma-separated acr/amr values meaning MFA done.")
+
+    @field_validator("hub_color_primary", "hub_color_accent")
+    @classmethod
+    def _readable_on_white(cls, value: str, info: Any) -> str:
+        """The portal writes these colours as text on white (and white text on the primary)."""
+        from healthdatahub.contrast import AA_TEXT, contrast_ratio
+
+        ratio = contrast_ratio(value, "#ffffff")
+        if ratio < AA_TEXT:
+            raise ValueError(f"{value} contrasts {ratio:.2f}:1 with white; the portal shows "
+                             f"{info.field_name} as text on white, which needs {AA_TEXT}:1 "
+                             "(WCAG AA): choose a darker colour")
+        return value
     # --- end portal ---
 
     # --- omop: settings of the OMOP domain (edited by the OMOP work only) ---

@@ -6,6 +6,20 @@
 from __future__ import annotations
 
 FR: dict[str, str] = {
+    "Sign in with your organisation's account":
+        "Se connecter avec le compte de votre organisation",
+    "The sign-in with the identity provider expired; start again.":
+        "La connexion avec le fournisseur d'identité a expiré ; recommencez.",
+    "The identity provider cannot be reached; try again later.":
+        "Le fournisseur d'identité est injoignable ; réessayez plus tard.",
+    "The identity provider refused the sign-in; start again.":
+        "Le fournisseur d'identité a refusé la connexion ; recommencez.",
+    "The identity provider's answer could not be verified; sign-in refused.":
+        "La réponse du fournisseur d'identité n'a pas pu être vérifiée ; connexion refusée.",
+    "No account of this hub matches this identity; ask for an invitation.":
+        "Aucun compte de ce hub ne correspond à cette identité ; demandez une invitation.",
+    "Sign-in with an external identity provider is not set up.":
+        "La connexion par un fournisseur d'identité externe n'est pas configurée.",
     "2FA not enrolled": "2FA non configurée",
     "A second factor (a code from your authenticator app) is asked next.":
         "Un second facteur (un code de votre application d'authentification) est demandé ensuite.",

@@ -26,7 +26,13 @@ FAILURES = {
 @router.get("/login", name="login_form")
 def login_form(request: Request, next: str | None = None) -> Response:
     """The sign-in form."""
-    return render(request, "login.html", {"next": safe_next(next)})
+    return render(request, "login.html", _login_context(request, next))
+
+
+def _login_context(request: Request, next: str | None) -> dict:
+    from healthdatahub.web.auth import oidc
+
+    return {"next": safe_next(next), "oidc": oidc.configured(get_settings(request))}
 
 
 @router.post("/login", name="login")
@@ -39,7 +45,7 @@ def login(request: Request, email: str = Email, password: str = Secret,
         status, message = FAILURES[result.failure or "invalid"]
         record(request, "login.password", "failure", actor_email=email.strip().lower()[:320],
                details={"reason": result.failure})
-        return render(request, "login.html", {"error": message, "next": safe_next(next),
+        return render(request, "login.html", {**_login_context(request, next), "error": message,
                                               "email": email}, status)
     old = resolve_principal(request).session_id
     sid = sessions.create(settings, result.user_id, two_factor_done=False, replace=old)
@@ -172,6 +178,7 @@ def invite_accept(request: Request, token: str, display_name: str = Form("", max
 
 
 OIDC_COOKIE = "hdh_oidc"
+NO_ACCOUNT = "No account of this hub matches this identity; ask for an invitation."
 
 
 @router.get("/oidc/login", name="oidc_login")
@@ -191,38 +198,47 @@ def oidc_login(request: Request) -> Response:
     return response
 
 
-@router.get("/oidc/callback", name="oidc_callback")
-def oidc_callback(request: Request, state: str = "", code: str = "") -> Response:
-    """Back from the provider: link to an existing account; TOTP unless MFA was asserted."""
-    from sqlalchemy import or_, select
+def _oidc_refused(request: Request, status: int, message: str, reason: str) -> Response:
+    """An error page that also spends the state cookie, and its audit entry."""
+    record(request, "login.oidc", "failure", details={"reason": reason})
+    response = render(request, "error.html", {"status": status, "message": message}, status)
+    _spend_oidc_cookie(request, response)
+    return response
 
-    from healthdatahub.store.db import session_scope
-    from healthdatahub.store.models import User
+
+def _spend_oidc_cookie(request: Request, response: Response) -> None:
+    response.delete_cookie(OIDC_COOKIE, httponly=True, samesite="lax",
+                           secure=get_settings(request).cookie_secure)
+
+
+@router.get("/oidc/callback", name="oidc_callback")
+def oidc_callback(request: Request, state: str = "", code: str = "",
+                  error: str = "") -> Response:
+    """Back from the provider: link to an existing account; TOTP unless MFA was asserted."""
     from healthdatahub.web.auth import oidc
 
     settings = get_settings(request)
+    if not oidc.configured(settings):
+        raise HTTPException(404, "Sign-in with an external identity provider is not set up.")
     kept = sessions.unsign(settings, request.cookies.get(OIDC_COOKIE), "oidc")
-    if not oidc.configured(settings) or kept is None or not code:
-        raise HTTPException(400, "The sign-in with the identity provider expired; start again.")
-    identity = oidc.finish(settings, str(request.url_for("oidc_callback")), kept, state[:200],
-                           code[:2000])
-    with session_scope(settings) as db:
-        user = db.scalar(select(User).where(or_(
-            User.oidc_subject == identity.subject,
-            User.email == (identity.email or "").lower())))
-        if user is None or not user.is_active:
-            user_id = None
-        else:
-            user.oidc_subject = user.oidc_subject or identity.subject
-            user_id, enrolled = user.id, user.totp_confirmed_at is not None
-    if user_id is None:
-        record(request, "login.oidc", "failure", details={"reason": "no linked account"})
-        raise HTTPException(403, "No account of this hub matches this identity; ask for an "
-                                 "invitation.")
-    record(request, "login.oidc", actor_id=user_id, details={"mfa_asserted": identity.mfa})
-    sid = sessions.create(settings, user_id, two_factor_done=identity.mfa)
-    target = "/dashboard" if identity.mfa else ("/2fa" if enrolled else "/2fa/enrol")
+    if error:  # the person cancelled, or the provider refused: no code to exchange
+        return _oidc_refused(request, 400, oidc.REFUSED, "provider error")
+    if kept is None or not code:
+        return _oidc_refused(request, 400, oidc.EXPIRED, "missing state or code")
+    try:
+        identity = oidc.finish(settings, str(request.url_for("oidc_callback")), kept,
+                               state[:200], code[:2000])
+    except HubError as exc:
+        return _oidc_refused(request, 400, str(exc), str(exc))
+    account = oidc.linked_account(settings, identity)
+    if account is None:
+        return _oidc_refused(request, 403, NO_ACCOUNT, "no linked account")
+    record(request, "login.oidc", actor_id=account.user_id,
+           details={"mfa_asserted": identity.mfa})
+    sid = sessions.create(settings, account.user_id, two_factor_done=identity.mfa,
+                          replace=resolve_principal(request).session_id)
+    target = "/dashboard" if identity.mfa else ("/2fa" if account.totp_enrolled else "/2fa/enrol")
     response = redirect(request, target)
-    response.delete_cookie(OIDC_COOKIE)
+    _spend_oidc_cookie(request, response)
     set_session_cookie(request, response, sid)
     return response
