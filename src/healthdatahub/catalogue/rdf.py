@@ -35,7 +35,7 @@ PREFIXES = {"dcat": DCAT, "dct": DCTERMS, "foaf": FOAF, "adms": ADMS, "dcatap": 
             "healthdcatap": HEALTH, "csvw": CSVW, "dpv": DPV, "vcard": VCARD, "hdh": HDH,
             "skos": SKOS}
 _HDH_TEXT = ("documentation", "funding", "data_flow", "scientific_output")
-_HDH_PLAIN = ("catalogue_ref", "data_holder", "access_url")
+_HDH_PLAIN = ("catalogue_ref", "data_holder", "access_url", "legislation")
 _INTS = {"min_typical_age": HEALTH.minTypicalAge, "max_typical_age": HEALTH.maxTypicalAge,
          "number_of_records": HEALTH.numberOfRecords,
          "number_of_individuals": HEALTH.numberOfUniqueIndividuals}
@@ -82,8 +82,10 @@ def _agent(g: Graph, node: URIRef, name: str, settings: Settings, email: str) ->
     return node
 
 
-def _legislation(g: Graph, settings: Settings, node: Any) -> None:
-    law = URIRef(settings.catalogue_legislation)
+def _legislation(g: Graph, settings: Settings, node: Any, own: str | None = None) -> None:
+    """The applicable legislation: the record's own when it names an IRI, else the setting."""
+    law = URIRef(own if own and own.startswith(("http://", "https://")) else
+                 settings.catalogue_legislation)
     g.add((law, RDF.type, ELI.LegalResource))
     g.add((node, DCATAP.applicableLegislation, law))
 
@@ -212,7 +214,7 @@ def add_record(g: Graph, record: dict[str, Any], settings: Settings) -> URIRef:
     hdab = _agent(g, URIRef(f"{uri}#hdab"), d.get("hdab") or settings.catalogue_hdab, settings,
                   settings.catalogue_contact_email)
     g.add((uri, HEALTH.hdab, hdab))
-    _legislation(g, settings, uri)
+    _legislation(g, settings, uri, d.get("legislation"))
     spatial = URIRef(EU + "country/" + (d.get("spatial") or "FRA"))
     g.add((spatial, RDF.type, DCTERMS.Location))
     g.add((uri, DCTERMS.spatial, spatial))
