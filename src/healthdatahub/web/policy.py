@@ -105,6 +105,7 @@ RULES: dict[str, Rule] = {
     "catalogue_search": PUBLIC, "catalogue_mesh_suggest": PUBLIC,
     "catalogue_database": PUBLIC, "catalogue_collection": PUBLIC,
     "catalogue_dictionary": PUBLIC, "api_catalogue_search": PUBLIC,
+    "catalogue_datacite": PUBLIC,
     "api_catalogue_databases": PUBLIC, "api_catalogue_database": PUBLIC,
     "api_catalogue_mesh": PUBLIC, "api_catalogue_dcat": PUBLIC,
     "catalogue_new_form": Rule("signed_in", CATALOGUE_EDITORS),

@@ -173,6 +173,15 @@ def catalogue_dictionary(request: Request, slug: str) -> Response:
     return Response(dictionary_json(db), media_type="application/json")
 
 
+@html.get("/catalogue/{slug}/datacite.xml", name="catalogue_datacite")
+def catalogue_datacite(request: Request, slug: str) -> Response:
+    """The database's DataCite XML (metadata kernel 4) for its DOI."""
+    from healthdatahub.catalogue.datacite import record_xml
+
+    return Response(_get(record_xml, get_settings(request), slug),
+                    media_type="application/xml")
+
+
 @html.get("/catalogue/{slug}/{table}", name="catalogue_collection")
 def catalogue_collection(request: Request, slug: str, table: str) -> Response:
     """A table's page: its variables with types, coding systems and statistics."""
