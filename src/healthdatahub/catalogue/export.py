@@ -63,8 +63,12 @@ def validate(settings: Settings, slug: str | None = None,
 
 
 def import_rdf(settings: Settings, data: str | bytes, fmt: str = "turtle",
-               check_shapes: bool = True) -> Outcome:
-    """Create or update records from RDF; a record failing the shapes is refused by name."""
+               check_shapes: bool = True, owner_id: int | None = None,
+               may_edit: Any = None) -> Outcome:
+    """Create or update records from RDF; a record failing the shapes is refused by name.
+
+    ``owner_id`` owns the new records; ``may_edit`` guards existing ones (``save_many``).
+    """
     from healthdatahub.catalogue.service import save_many
 
     graph = rdf_read.parse(data, fmt)
@@ -78,7 +82,7 @@ def import_rdf(settings: Settings, data: str | bytes, fmt: str = "turtle",
     raws = [rdf_read.record_of(graph, node) for node in rdf_read.datasets_in(graph)]
     if not raws:
         raise HubError("The RDF holds no dcat:Dataset.")
-    slugs = save_many(settings, raws)
+    slugs = save_many(settings, raws, owner_id, may_edit)
     return Outcome("catalogue import", f"Imported {len(slugs)} records from RDF.",
                    counts={"records": len(slugs)}, details={"databases": slugs})
 

@@ -173,7 +173,7 @@ def save(db: Session, record: dict[str, Any], replace_collections: bool = True
     if clash is not None and clash is not row:
         raise HubError(f"Another record already uses the slug {record['slug']!r}.")
     if row is None:
-        row = CatalogueDatabase()
+        row = CatalogueDatabase(owner_id=record.get("owner_id"))
         db.add(row)
     _fill_database(row, record)
     if replace_collections:

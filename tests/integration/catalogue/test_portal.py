@@ -58,6 +58,15 @@ def test_editors_create_and_edit_records(one: Settings) -> None:
         assert created.status_code == 303 and created.headers["location"] == "/catalogue/registre-x"
         record = service.get_database(portal, "registre-x")
         assert record["mesh"] == [{"id": "D009203", "label": "Myocardial Infarction"}]
+        edited = http.post("/catalogue/registre-x/edit", data={
+            "csrf_token": token, "acronym": "RX", "title_fr": "Registre renommé",
+            "theme": "REGISTRY", "access_rights": "NON_PUBLIC"})
+        assert edited.status_code == 303
+        assert service.get_database(portal, "registre-x")["title"]["fr"] == "Registre renommé"
+    with client(portal) as http:
+        user_id, _ = add_user(portal, "operator")
+        sign_in(portal, http, user_id)
+        token = csrf(http, "/catalogue/new")
         edited = http.post("/catalogue/demo-db/edit", data={
             "csrf_token": token, "acronym": "DEMO", "title_fr": "Base renommée",
             "theme": "COHORT", "access_rights": "NON_PUBLIC"})
