@@ -14,6 +14,9 @@ def test_public_pages_search_and_escape(one: Settings) -> None:
     with client(portal) as http:
         page = http.get("/catalogue?q=patient")
         assert page.status_code == 200 and "PATIENTS" in page.text
+        menu = '<a href="/catalogue"{}>Catalogue de données</a>'
+        assert menu.format("") in http.get("/").text
+        assert menu.format(' aria-current="page"') in page.text
         assert "Spécialité médicale" in page.text
         db = http.get("/catalogue/demo-db")
         assert db.status_code == 200
