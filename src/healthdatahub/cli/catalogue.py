@@ -49,10 +49,16 @@ def export_cmd(
     fmt: Annotated[str, typer.Option("--format", help="turtle, json-ld or xml.")] = "turtle",
     output: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
 ) -> None:
-    """Print (or write) HealthDCAT-AP RDF of one record or of the whole catalogue."""
-    from healthdatahub.catalogue.export import export
+    """Print (or write) HealthDCAT-AP RDF of one record or of the whole catalogue.
+
+    The whole catalogue written as Turtle to a file is streamed (memory bounded).
+    """
+    from healthdatahub.catalogue.export import export, write_catalogue
     from healthdatahub.jobs import atomic_file
 
+    if database is None and output is not None and fmt == "turtle":
+        emit(write_catalogue(settings(), output), False)
+        return
     text = export(settings(), database, fmt)
     if output is None:
         out.file.write(text)
