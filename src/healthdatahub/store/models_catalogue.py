@@ -132,6 +132,7 @@ class CatalogueSearch(Base):
         Index("ix_catalogue_search_body_tsv",
               func.to_tsvector(literal_column("'simple'"), literal_column("body")),
               postgresql_using="gin"),
+        Index("ix_catalogue_search_kind_sort_key", "kind", "sort_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,4 +1,5 @@
-"""Catalogue records get an owner (the data holder who created them in the portal).
+"""Catalogue records get an owner (the data holder who created them in the portal), and
+the search documents an index by kind and name (browsing and facet-only searches).
 
 Revision ID: 0008
 Revises: 0007
@@ -22,9 +23,12 @@ def upgrade() -> None:
     """Add ``catalogue_database.owner_id`` (a user id, null for seeded and harvested records)."""
     op.add_column("catalogue_database", sa.Column("owner_id", sa.Integer(), nullable=True))
     op.create_index(op.f("ix_catalogue_database_owner_id"), "catalogue_database", ["owner_id"])
+    op.create_index("ix_catalogue_search_kind_sort_key", "catalogue_search",
+                    ["kind", "sort_key"])
 
 
 def downgrade() -> None:
-    """Drop the owner column (SQLite 3.35+ drops a column in place)."""
+    """Drop the index and the owner column (SQLite 3.35+ drops a column in place)."""
+    op.drop_index("ix_catalogue_search_kind_sort_key", table_name="catalogue_search")
     op.drop_index(op.f("ix_catalogue_database_owner_id"), table_name="catalogue_database")
     op.drop_column("catalogue_database", "owner_id")
