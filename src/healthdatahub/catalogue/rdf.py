@@ -10,6 +10,7 @@ the data themselves are reached through the health data access body (``healthdca
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 from rdflib import Graph, Literal, Namespace, URIRef
@@ -19,14 +20,23 @@ from healthdatahub.catalogue import fields as F
 from healthdatahub.catalogue.mesh import MESH_BASE
 from healthdatahub.config import Settings
 
-ADMS = Namespace("http://www.w3.org/ns/adms#")
-DCATAP = Namespace("http://data.europa.eu/r5r/")
-HEALTH = Namespace("http://healthdataportal.eu/ns/health#")
-CSVW = Namespace("http://www.w3.org/ns/csvw#")
-DPV = Namespace("https://w3id.org/dpv#")
-VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
-ELI = Namespace("http://data.europa.eu/eli/ontology#")
-HDH = Namespace("https://w3id.org/healthdatahub/ns#")
+
+class _Namespace(Namespace):
+    """An rdflib Namespace whose terms are made once (the export asks for millions)."""
+
+    @cache  # noqa: B019 - a handful of module-level namespaces
+    def term(self, name: str) -> URIRef:
+        return super().term(name)
+
+
+ADMS = _Namespace("http://www.w3.org/ns/adms#")
+DCATAP = _Namespace("http://data.europa.eu/r5r/")
+HEALTH = _Namespace("http://healthdataportal.eu/ns/health#")
+CSVW = _Namespace("http://www.w3.org/ns/csvw#")
+DPV = _Namespace("https://w3id.org/dpv#")
+VCARD = _Namespace("http://www.w3.org/2006/vcard/ns#")
+ELI = _Namespace("http://data.europa.eu/eli/ontology#")
+HDH = _Namespace("https://w3id.org/healthdatahub/ns#")
 EU = "http://publications.europa.eu/resource/authority/"
 LANG_IRI = {"fr": EU + "language/FRA", "en": EU + "language/ENG"}
 HEAL = URIRef(EU + "data-theme/HEAL")
