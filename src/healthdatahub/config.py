@@ -200,6 +200,9 @@ class Settings(BaseSettings):
     catalogue_datacite_user: str | None = Field(default=None, description="DataCite repository id.")
     catalogue_datacite_password_file: Path | None = Field(
         default=None, description="File holding the DataCite repository password.")
+    catalogue_datacite_event: Literal["publish", "register", "draft"] = Field(
+        default="publish", description="DataCite DOI state after registration: findable "
+                                       "(publish), registered, or draft (no event sent).")
     catalogue_page_size: int = Field(default=50, ge=1, le=1000,
                                      description="Records per page of the harvesting endpoint.")
     catalogue_push_url: str | None = Field(

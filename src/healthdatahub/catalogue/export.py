@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from healthdatahub.catalogue import rdf, rdf_read, records, shacl
 from healthdatahub.config import Settings
 from healthdatahub.errors import HubError
 from healthdatahub.results import Outcome
 from healthdatahub.store.db import session_scope
-from healthdatahub.store.models_catalogue import CatalogueDatabase
+from healthdatahub.store.models_catalogue import CatalogueCollection, CatalogueDatabase
 
 
 def record_graph(settings: Settings, slug: str) -> Any:
@@ -23,18 +26,73 @@ def record_graph(settings: Settings, slug: str) -> Any:
     return g
 
 
+def _rows(db: Any, offset: int, limit: int | None) -> Any:
+    """Records by slug order with their collections and variables, in three queries."""
+    query = (select(CatalogueDatabase).order_by(CatalogueDatabase.slug).offset(offset)
+             .options(selectinload(CatalogueDatabase.collections)
+                      .selectinload(CatalogueCollection.variables)))
+    if limit is not None:
+        query = query.limit(limit)
+    return db.scalars(query)
+
+
 def catalogue_graph(settings: Settings, offset: int = 0, limit: int | None = None) -> Any:
     """The catalogue node and its records (all, or one page by slug order)."""
     g = rdf.new_graph()
     uris = []
     with session_scope(settings) as db:
-        query = select(CatalogueDatabase).order_by(CatalogueDatabase.slug).offset(offset)
-        if limit is not None:
-            query = query.limit(limit)
-        for row in db.scalars(query):
+        for row in _rows(db, offset, limit):
             uris.append(rdf.add_record(g, records.to_dict(row), settings))
     rdf.add_catalogue(g, settings, uris)
     return g
+
+
+class _Triples(set):
+    """A write-only stand-in for a Graph: ``rdf.add_record`` adds to it, nothing is indexed."""
+
+    def add(self, triple: tuple[Any, Any, Any]) -> None:  # type: ignore[override]
+        set.add(self, triple)
+
+    def lines(self) -> str:
+        return "".join(f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in self)
+
+
+def write_catalogue(settings: Settings, dest: Path, chunk: int = 200) -> Outcome:
+    """The whole catalogue as Turtle in ``dest``, written a chunk of records at a time.
+
+    Memory stays bounded by ``chunk`` records whatever the catalogue's size: each record's
+    triples come from ``rdf.add_record`` (the one mapping) and are written as N-Triples
+    statements, which are Turtle (a concept shared by several records is stated again with
+    each); the catalogue node, naming every dataset, comes last.
+    """
+    from healthdatahub.jobs import atomic_file
+
+    started = time.perf_counter()
+    uris: list[Any] = []
+    triples = 0
+    with atomic_file(dest) as tmp, open(tmp, "w", encoding="utf-8") as out:
+        out.write(f"# {settings.hub_name}: HealthDCAT-AP catalogue (Turtle).\n")
+        offset = 0
+        while True:
+            with session_scope(settings) as db:
+                batch = [records.to_dict(row) for row in _rows(db, offset, chunk)]
+            for record in batch:
+                sink = _Triples()
+                uris.append(rdf.add_record(sink, record, settings))
+                triples += len(sink)
+                out.write(sink.lines())
+            if len(batch) < chunk:
+                break
+            offset += chunk
+        sink = _Triples()
+        rdf.add_catalogue(sink, settings, uris)
+        triples += len(sink)
+        out.write(sink.lines())
+    return Outcome("catalogue export", f"Wrote {len(uris):,} records ({triples:,} statements) "
+                   f"to {dest}.", paths={"catalogue": str(dest)},
+                   counts={"records": len(uris), "statements": triples,
+                           "bytes": dest.stat().st_size},
+                   timings={"total": round(time.perf_counter() - started, 3)})
 
 
 def export(settings: Settings, slug: str | None = None, fmt: str = "turtle") -> str:
@@ -63,8 +121,12 @@ def validate(settings: Settings, slug: str | None = None,
 
 
 def import_rdf(settings: Settings, data: str | bytes, fmt: str = "turtle",
-               check_shapes: bool = True) -> Outcome:
-    """Create or update records from RDF; a record failing the shapes is refused by name."""
+               check_shapes: bool = True, owner_id: int | None = None,
+               may_edit: Any = None) -> Outcome:
+    """Create or update records from RDF; a record failing the shapes is refused by name.
+
+    ``owner_id`` owns the new records; ``may_edit`` guards existing ones (``save_many``).
+    """
     from healthdatahub.catalogue.service import save_many
 
     graph = rdf_read.parse(data, fmt)
@@ -78,7 +140,7 @@ def import_rdf(settings: Settings, data: str | bytes, fmt: str = "turtle",
     raws = [rdf_read.record_of(graph, node) for node in rdf_read.datasets_in(graph)]
     if not raws:
         raise HubError("The RDF holds no dcat:Dataset.")
-    slugs = save_many(settings, raws)
+    slugs = save_many(settings, raws, owner_id, may_edit)
     return Outcome("catalogue import", f"Imported {len(slugs)} records from RDF.",
                    counts={"records": len(slugs)}, details={"databases": slugs})
 

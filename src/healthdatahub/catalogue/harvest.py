@@ -3,6 +3,8 @@
 The harvester follows ``hydra:next`` pages, creates or updates records by their original
 identifier (``dct:identifier``), skips and reports a malformed record without stopping,
 and removes the records it harvested earlier from that source that are no longer listed.
+A harvested record never replaces one made here or harvested from another source: two hubs
+that harvest each other get their own records back, and those are kept as they are.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ def harvest(settings: Settings, url: str, client: Any | None = None) -> Outcome:
     started = time.perf_counter()
     own = client or httpx.Client(timeout=60, follow_redirects=True)
     seen: list[str] = []
+    kept = 0
     skipped: list[dict[str, str]] = []
     next_url: str | None = url
     pages = 0
@@ -74,8 +77,10 @@ def harvest(settings: Settings, url: str, client: Any | None = None) -> Outcome:
                     raw = rdf_read.record_of(graph, node)
                     record = records.check_record({**raw, "source": "harvest",
                                                    "harvested_from": url})
-                    _save(settings, record)
-                    seen.append(record["identifier"])
+                    if _save(settings, record):
+                        seen.append(record["identifier"])
+                    else:
+                        kept += 1
                 except HubError as exc:
                     skipped.append({"record": str(node)[:300], "reason": str(exc)[:300]})
             view = next(graph.subjects(RDF.type, HYDRA.PartialCollectionView), None)
@@ -86,15 +91,21 @@ def harvest(settings: Settings, url: str, client: Any | None = None) -> Outcome:
             own.close()
     removed = _remove_missing(settings, url, set(seen))
     return Outcome("catalogue harvest", f"Harvested {len(seen)} records from {url} "
-                   f"({pages} pages); {len(skipped)} skipped, {removed} removed.",
-                   counts={"records": len(seen), "skipped": len(skipped), "removed": removed,
-                           "pages": pages},
+                   f"({pages} pages); {kept} kept as they are here, {len(skipped)} skipped, "
+                   f"{removed} removed.",
+                   counts={"records": len(seen), "kept": kept, "skipped": len(skipped),
+                           "removed": removed, "pages": pages},
                    timings={"total": round(time.perf_counter() - started, 3)},
                    details={"skipped": skipped[:1000]})
 
 
-def _save(settings: Settings, record: dict[str, Any]) -> None:
+def _save(settings: Settings, record: dict[str, Any]) -> bool:
+    """Save a harvested record; False when a record made elsewhere holds its identifier."""
     with session_scope(settings) as db:
+        current = db.scalars(select(CatalogueDatabase).where(
+            CatalogueDatabase.identifier == record["identifier"])).one_or_none()
+        if current is not None and current.harvested_from != record["harvested_from"]:
+            return False
         clash = db.scalars(select(CatalogueDatabase).where(
             CatalogueDatabase.slug == record["slug"],
             CatalogueDatabase.identifier != record["identifier"])).one_or_none()
@@ -102,6 +113,7 @@ def _save(settings: Settings, record: dict[str, Any]) -> None:
             digest = hashlib.sha256(record["identifier"].encode()).hexdigest()[:8]
             record["slug"] = f"{record['slug'][:90]}-{digest}"
         records.save(db, record)
+        return True
 
 
 def _remove_missing(settings: Settings, url: str, seen: set[str]) -> int:

@@ -10,6 +10,7 @@ the data themselves are reached through the health data access body (``healthdca
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 from rdflib import Graph, Literal, Namespace, URIRef
@@ -19,14 +20,23 @@ from healthdatahub.catalogue import fields as F
 from healthdatahub.catalogue.mesh import MESH_BASE
 from healthdatahub.config import Settings
 
-ADMS = Namespace("http://www.w3.org/ns/adms#")
-DCATAP = Namespace("http://data.europa.eu/r5r/")
-HEALTH = Namespace("http://healthdataportal.eu/ns/health#")
-CSVW = Namespace("http://www.w3.org/ns/csvw#")
-DPV = Namespace("https://w3id.org/dpv#")
-VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
-ELI = Namespace("http://data.europa.eu/eli/ontology#")
-HDH = Namespace("https://w3id.org/healthdatahub/ns#")
+
+class _Namespace(Namespace):
+    """An rdflib Namespace whose terms are made once (the export asks for millions)."""
+
+    @cache  # noqa: B019 - a handful of module-level namespaces
+    def term(self, name: str) -> URIRef:
+        return super().term(name)
+
+
+ADMS = _Namespace("http://www.w3.org/ns/adms#")
+DCATAP = _Namespace("http://data.europa.eu/r5r/")
+HEALTH = _Namespace("http://healthdataportal.eu/ns/health#")
+CSVW = _Namespace("http://www.w3.org/ns/csvw#")
+DPV = _Namespace("https://w3id.org/dpv#")
+VCARD = _Namespace("http://www.w3.org/2006/vcard/ns#")
+ELI = _Namespace("http://data.europa.eu/eli/ontology#")
+HDH = _Namespace("https://w3id.org/healthdatahub/ns#")
 EU = "http://publications.europa.eu/resource/authority/"
 LANG_IRI = {"fr": EU + "language/FRA", "en": EU + "language/ENG"}
 HEAL = URIRef(EU + "data-theme/HEAL")
@@ -35,7 +45,7 @@ PREFIXES = {"dcat": DCAT, "dct": DCTERMS, "foaf": FOAF, "adms": ADMS, "dcatap": 
             "healthdcatap": HEALTH, "csvw": CSVW, "dpv": DPV, "vcard": VCARD, "hdh": HDH,
             "skos": SKOS}
 _HDH_TEXT = ("documentation", "funding", "data_flow", "scientific_output")
-_HDH_PLAIN = ("catalogue_ref", "data_holder", "access_url")
+_HDH_PLAIN = ("catalogue_ref", "data_holder", "access_url", "legislation")
 _INTS = {"min_typical_age": HEALTH.minTypicalAge, "max_typical_age": HEALTH.maxTypicalAge,
          "number_of_records": HEALTH.numberOfRecords,
          "number_of_individuals": HEALTH.numberOfUniqueIndividuals}
@@ -82,8 +92,10 @@ def _agent(g: Graph, node: URIRef, name: str, settings: Settings, email: str) ->
     return node
 
 
-def _legislation(g: Graph, settings: Settings, node: Any) -> None:
-    law = URIRef(settings.catalogue_legislation)
+def _legislation(g: Graph, settings: Settings, node: Any, own: str | None = None) -> None:
+    """The applicable legislation: the record's own when it names an IRI, else the setting."""
+    law = URIRef(own if own and own.startswith(("http://", "https://")) else
+                 settings.catalogue_legislation)
     g.add((law, RDF.type, ELI.LegalResource))
     g.add((node, DCATAP.applicableLegislation, law))
 
@@ -212,7 +224,7 @@ def add_record(g: Graph, record: dict[str, Any], settings: Settings) -> URIRef:
     hdab = _agent(g, URIRef(f"{uri}#hdab"), d.get("hdab") or settings.catalogue_hdab, settings,
                   settings.catalogue_contact_email)
     g.add((uri, HEALTH.hdab, hdab))
-    _legislation(g, settings, uri)
+    _legislation(g, settings, uri, d.get("legislation"))
     spatial = URIRef(EU + "country/" + (d.get("spatial") or "FRA"))
     g.add((spatial, RDF.type, DCTERMS.Location))
     g.add((uri, DCTERMS.spatial, spatial))

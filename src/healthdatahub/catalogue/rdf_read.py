@@ -97,7 +97,8 @@ def _details(g: Graph, ds: Any) -> dict[str, Any]:
     for key in ("documentation", "funding", "data_flow", "scientific_output"):
         if (ds, HDH[key], None) in g:
             d[key] = _text(g, ds, HDH[key])
-    for key in ("catalogue_ref", "data_holder", "access_url", "contact_email", "hdab"):
+    for key in ("catalogue_ref", "data_holder", "access_url", "legislation", "contact_email",
+                "hdab"):
         if (ds, HDH[key], None) in g:
             d[key] = str(_one(g, ds, HDH[key]))
     if (ds, HEALTH.populationCoverage, None) in g:

@@ -173,7 +173,7 @@ def save(db: Session, record: dict[str, Any], replace_collections: bool = True
     if clash is not None and clash is not row:
         raise HubError(f"Another record already uses the slug {record['slug']!r}.")
     if row is None:
-        row = CatalogueDatabase()
+        row = CatalogueDatabase(owner_id=record.get("owner_id"))
         db.add(row)
     _fill_database(row, record)
     if replace_collections:
@@ -222,6 +222,7 @@ def to_dict(row: CatalogueDatabase, collections: bool = True) -> dict[str, Any]:
            "keywords": list(row.keywords or []), "mesh": list(row.mesh or []),
            "details": dict(row.details or {}), "source": row.source,
            "harvested_from": row.harvested_from,
+           "created_at": row.created_at.isoformat() if row.created_at else None,
            "updated_at": row.updated_at.isoformat() if row.updated_at else None}
     out["collections"] = [collection_dict(c, variables=collections) for c in row.collections]
     return out

@@ -103,6 +103,27 @@ def _match(dialect: str, words: list[list[str]]) -> tuple[str, dict[str, str]]:
     return "to_tsvector('simple', s.body) @@ to_tsquery('simple', :q)", {"q": expr}
 
 
+def _counts(db: Session, clause: str, params: dict[str, Any]
+            ) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+    """The total and every facet's counts from one pass over the matching documents.
+
+    One grouped query instead of one per facet: each costs a visit of every match, which
+    dominates the search time when a common word matches a large part of the catalogue.
+    """
+    columns = ", ".join(f"s.{facet}" for facet in F.FACETS)
+    rows = db.execute(text(f"SELECT {columns}, count(*) FROM catalogue_search s "
+                           f"WHERE {clause} GROUP BY {columns}"), params).all()
+    tallies: dict[str, dict[str, int]] = {facet: {} for facet in F.FACETS}
+    for row in rows:
+        count = row[-1]
+        for facet, value in zip(F.FACETS, row[:-1], strict=False):
+            if value:
+                tallies[facet][value] = tallies[facet].get(value, 0) + count
+    facets = {facet: sorted(values.items(), key=lambda item: (-item[1], item[0]))
+              for facet, values in tallies.items()}
+    return sum(row[-1] for row in rows), facets
+
+
 @dataclass
 class SearchResult:
     """Hits (kind, ids), their total, and facet counts over all matching documents."""
@@ -123,15 +144,20 @@ def search(db: Session, query: str = "", filters: dict[str, str] | None = None,
     if set(kinds) - set(KINDS) or not kinds:
         raise HubError(f"Search kinds must be among {KINDS}.")
     words = _query_words(query)
-    match, params = _match(db.connection().dialect.name, words)
-    where = [match, "s.kind IN (" + ", ".join(f"'{k}'" for k in kinds) + ")"]
+    dialect = db.connection().dialect.name
+    match, params = _match(dialect, words)
+    where = [match]
+    if set(kinds) != set(KINDS):
+        # SQLite would walk the (kind, sort_key) index and test every entry against the
+        # full-text match; ``+`` keeps it driving from the match instead.
+        column = "+s.kind" if words and dialect == "sqlite" else "s.kind"
+        where.append(f"{column} IN (" + ", ".join(f"'{k}'" for k in kinds) + ")")
     for i, (facet, value) in enumerate(sorted(filters.items())):
         where.append(f"s.{facet} = :f{i}")
         params[f"f{i}"] = value[:300]
     clause = " AND ".join(where)
     exact = " ".join(token for tokens in words for token in tokens)
-    total = db.execute(text(f"SELECT count(*) FROM catalogue_search s WHERE {clause}"),
-                       params).scalar_one()
+    total, facets = _counts(db, clause, params)
     rows = db.execute(text(
         "SELECT s.kind, s.database_id, s.collection_id, s.variable_id FROM catalogue_search s "
         f"WHERE {clause} ORDER BY CASE WHEN s.sort_key = :exact THEN 0 "
@@ -139,13 +165,6 @@ def search(db: Session, query: str = "", filters: dict[str, str] | None = None,
         "s.sort_key, s.id LIMIT :limit OFFSET :offset"),
         {**params, "exact": exact, "limit": max(1, min(limit, 200)),
          "offset": max(0, offset)}).all()
-    facets = {}
-    for facet in F.FACETS:
-        counted = db.execute(text(
-            f"SELECT s.{facet}, count(*) FROM catalogue_search s WHERE {clause} AND "
-            f"s.{facet} <> '' GROUP BY s.{facet} ORDER BY count(*) DESC, s.{facet}"),
-            params).all()
-        facets[facet] = [(value, count) for value, count in counted]
     hits = [{"kind": r[0], "database_id": r[1], "collection_id": r[2], "variable_id": r[3]}
             for r in rows]
     return SearchResult(total, hits, facets)

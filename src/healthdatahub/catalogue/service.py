@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,21 +22,45 @@ from healthdatahub.store.models_catalogue import (
     CatalogueVariable,
 )
 
+#: Asked with a record's owner (a user id or None): may the person saving change it?
+MayEdit = Callable[[int | None], bool]
 
-def save_record(settings: Settings, raw: dict[str, Any], keep_collections: bool = False) -> str:
-    """Create or update a database record (by identifier); returns its slug."""
+
+class NotYours(HubError):
+    """A record the person saving may not change (the portal answers 403)."""
+
+
+def _guard(db: Any, record: dict[str, Any], may_edit: MayEdit | None,
+           owner_id: int | None) -> CatalogueDatabase | None:
+    """The stored row with the record's identifier, once the saver may change it."""
+    row = db.scalars(select(CatalogueDatabase).where(
+        CatalogueDatabase.identifier == record["identifier"])).one_or_none()
+    if row is not None and may_edit is not None and not may_edit(row.owner_id):
+        raise NotYours(f"The catalogue record {row.slug} belongs to another data holder; "
+                       "only its owner and operators may change it.")
+    if row is None and owner_id is not None:
+        record["owner_id"] = owner_id
+    return row
+
+
+def save_record(settings: Settings, raw: dict[str, Any], keep_collections: bool = False,
+                owner_id: int | None = None, may_edit: MayEdit | None = None) -> str:
+    """Create or update a database record (by identifier); returns its slug.
+
+    A new record is owned by ``owner_id``; an existing one is changed only when
+    ``may_edit(its owner)`` allows it (NotYours otherwise).
+    """
     record = records.check_record(raw)
     with session_scope(settings) as db:
-        if keep_collections:
-            row = db.scalars(select(CatalogueDatabase).where(
-                CatalogueDatabase.identifier == record["identifier"])).one_or_none()
-            if row is not None:
-                record["collections"] = records.to_dict(row)["collections"]
+        row = _guard(db, record, may_edit, owner_id)
+        if keep_collections and row is not None:
+            record["collections"] = records.to_dict(row)["collections"]
         records.save(db, record)
     return record["slug"]
 
 
-def save_many(settings: Settings, raws: list[dict[str, Any]]) -> list[str]:
+def save_many(settings: Settings, raws: list[dict[str, Any]], owner_id: int | None = None,
+              may_edit: MayEdit | None = None) -> list[str]:
     """Save several records in one transaction (duplicate identifiers refused)."""
     checked = [records.check_record(r) for r in raws]
     seen: set[str] = set()
@@ -45,8 +70,19 @@ def save_many(settings: Settings, raws: list[dict[str, Any]]) -> list[str]:
         seen.add(r["identifier"])
     with session_scope(settings) as db:
         for r in checked:
+            _guard(db, r, may_edit, owner_id)
             records.save(db, r)
     return [r["slug"] for r in checked]
+
+
+def owner_of(settings: Settings, slug: str) -> int | None:
+    """The user id owning a database record (None: seeded, imported or harvested)."""
+    with session_scope(settings) as db:
+        row = db.scalars(select(CatalogueDatabase).where(
+            CatalogueDatabase.slug == slug)).one_or_none()
+        if row is None:
+            raise HubError(f"No catalogue database {slug[:100]!r}.")
+        return row.owner_id
 
 
 def seed(settings: Settings) -> Outcome:

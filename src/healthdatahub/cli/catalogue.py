@@ -1,4 +1,5 @@
-"""Catalogue commands: ``hdh catalogue seed|import|export|search|validate|harvest|fill|push``."""
+"""Catalogue commands: ``hdh catalogue`` seed, import, export, datacite, search, validate,
+harvest, fill, push."""
 
 from __future__ import annotations
 
@@ -48,10 +49,16 @@ def export_cmd(
     fmt: Annotated[str, typer.Option("--format", help="turtle, json-ld or xml.")] = "turtle",
     output: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
 ) -> None:
-    """Print (or write) HealthDCAT-AP RDF of one record or of the whole catalogue."""
-    from healthdatahub.catalogue.export import export
+    """Print (or write) HealthDCAT-AP RDF of one record or of the whole catalogue.
+
+    The whole catalogue written as Turtle to a file is streamed (memory bounded).
+    """
+    from healthdatahub.catalogue.export import export, write_catalogue
     from healthdatahub.jobs import atomic_file
 
+    if database is None and output is not None and fmt == "turtle":
+        emit(write_catalogue(settings(), output), False)
+        return
     text = export(settings(), database, fmt)
     if output is None:
         out.file.write(text)
@@ -102,6 +109,29 @@ def push_cmd(as_json: JsonFlag = False) -> None:
     from healthdatahub.catalogue.harvest import push
 
     emit(push(settings()), as_json)
+
+
+@app.command("datacite")
+def datacite_cmd(
+    database: Annotated[str, typer.Argument(help="Database slug.")],
+    register: Annotated[bool, typer.Option(help="Create or update the DOI at DataCite "
+                                                "(catalogue_datacite_* settings).")] = False,
+    output: Annotated[Path | None, typer.Option(help="Write the XML to this file.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Print (or write) a database's DataCite XML; with --register, register its DOI."""
+    from healthdatahub.catalogue import datacite
+    from healthdatahub.jobs import atomic_file
+
+    if register:
+        emit(datacite.register(settings(), database), as_json)
+        return
+    text = datacite.record_xml(settings(), database)
+    if output is None:
+        out.file.write(text + "\n")
+        return
+    with atomic_file(output) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8")
 
 
 @app.command("fill")

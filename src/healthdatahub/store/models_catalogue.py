@@ -57,6 +57,9 @@ class CatalogueDatabase(Base):
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     source: Mapped[str] = mapped_column(String(30), default="portal")
     harvested_from: Mapped[str | None] = mapped_column(String(1000))
+    #: The data holder who created the record in the portal (users are never deleted once
+    #: active, so no foreign key); operators edit every record, data holders their own.
+    owner_id: Mapped[int | None] = mapped_column(Integer, index=True)
     dataset_id: Mapped[int | None] = mapped_column(
         ForeignKey("dataset.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -129,6 +132,7 @@ class CatalogueSearch(Base):
         Index("ix_catalogue_search_body_tsv",
               func.to_tsvector(literal_column("'simple'"), literal_column("body")),
               postgresql_using="gin"),
+        Index("ix_catalogue_search_kind_sort_key", "kind", "sort_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -105,6 +105,7 @@ RULES: dict[str, Rule] = {
     "catalogue_search": PUBLIC, "catalogue_mesh_suggest": PUBLIC,
     "catalogue_database": PUBLIC, "catalogue_collection": PUBLIC,
     "catalogue_dictionary": PUBLIC, "api_catalogue_search": PUBLIC,
+    "catalogue_datacite": PUBLIC,
     "api_catalogue_databases": PUBLIC, "api_catalogue_database": PUBLIC,
     "api_catalogue_mesh": PUBLIC, "api_catalogue_dcat": PUBLIC,
     "catalogue_new_form": Rule("signed_in", CATALOGUE_EDITORS),
@@ -180,3 +181,13 @@ def can_view_job(principal: Principal, params: Mapping[str, Any],
         return project is not None and project == principal.token_project_id
     return principal.signed_in and (params.get("requested_by") == principal.user_id
                                     or (project is not None and project in set(member_projects)))
+
+
+def can_edit_record(principal: Principal, owner_id: int | None) -> bool:
+    """Operators edit every catalogue record; data holders only the records they own."""
+    if not principal.signed_in or principal.via != "session":
+        return False
+    if principal.role in OPERATORS:
+        return True
+    return (principal.role == "data_holder" and owner_id is not None
+            and owner_id == principal.user_id)

@@ -61,3 +61,33 @@ def make_record():
 def shared_shapes() -> Path:
     """The shared SHACL shapes folder."""
     return SHARED / "shapes"
+
+
+def rich_record(slug: str = "rich-db", **extra) -> dict:
+    """A record with every field set, in both languages (round-trip tests)."""
+    both = {"fr": "Texte français", "en": "English text"}
+    details = {"catalogue_ref": "CAT-42", "documentation": both, "funding": both,
+               "data_flow": both, "scientific_output": both, "data_holder": "Holder",
+               "contact_email": "rich@example.org", "legislation": "EHDS",
+               "hdab": "HDAB of test", "population_coverage": both, "min_typical_age": 18,
+               "max_typical_age": 90, "number_of_records": 1000, "number_of_individuals": 400,
+               "temporal_start": "2010-01-01", "temporal_end": "2020-12-31", "spatial": "FRA",
+               "frequency": "ANNUAL", "access_url": "https://access.example.org/rich"}
+    record = small_record(slug, doi="10.5072/rich-db", languages=["fr", "en"],
+                          access_rights="RESTRICTED", details=details, **extra)
+    record["collections"].append({
+        "name": "STAYS", "title": {"fr": "Séjours", "en": "Stays"},
+        "description": {"fr": "Un séjour par ligne", "en": "One stay a row"},
+        "row_count": 300, "time_min": "2010-01-01", "time_max": "2020-12-31",
+        "details": {"source_file": "stays.csv"},
+        "variables": [{"name": "ENT_DAT", "label": {"fr": "Date d'entrée", "en": "Entry date"},
+                       "description": {"fr": "Jour d'entrée", "en": "Day of entry"},
+                       "type": "date", "nullable": False, "min_value": "2010-01-01",
+                       "max_value": "2020-12-31", "null_rate": 0.0, "distinct_count": 3000}]})
+    return record
+
+
+@pytest.fixture
+def make_rich_record():
+    """The ``rich_record`` factory."""
+    return rich_record

@@ -28,11 +28,15 @@ def test_two_instances_harvest_each_other(one: Settings, make_record, tmp_path: 
     service.save_record(b, make_record("b-only", identifier="https://b.example.org/x"))
     with client(a) as http_a:
         outcome = harvest.harvest(b, ENDPOINT, client=http_a)
-    assert outcome.counts == {"records": 4, "skipped": 0, "removed": 0, "pages": 2}
+    assert outcome.counts == {"records": 4, "kept": 0, "skipped": 0, "removed": 0,
+                              "pages": 2}
     assert service.get_database(b, "a-1")["collections"][0]["name"] == "PATIENTS"
     with client(fast(b)) as http_b:
         back = harvest.harvest(a, ENDPOINT, client=http_b)
-    assert back.counts["records"] == 5 and service.get_database(a, "b-only")["acronym"] == "B-ONLY"
+    # A's own four records come back from B and are kept as A made them.
+    assert back.counts["records"] == 1 and back.counts["kept"] == 4
+    assert service.get_database(a, "b-only")["acronym"] == "B-ONLY"
+    assert service.get_database(a, "a-1")["harvested_from"] is None
 
     service.delete_database(a, "a-2")
     with client(a) as http_a:

@@ -14,6 +14,9 @@ def test_public_pages_search_and_escape(one: Settings) -> None:
     with client(portal) as http:
         page = http.get("/catalogue?q=patient")
         assert page.status_code == 200 and "PATIENTS" in page.text
+        menu = '<a href="/catalogue"{}>Catalogue de données</a>'
+        assert menu.format("") in http.get("/").text
+        assert menu.format(' aria-current="page"') in page.text
         assert "Spécialité médicale" in page.text
         db = http.get("/catalogue/demo-db")
         assert db.status_code == 200
@@ -58,6 +61,15 @@ def test_editors_create_and_edit_records(one: Settings) -> None:
         assert created.status_code == 303 and created.headers["location"] == "/catalogue/registre-x"
         record = service.get_database(portal, "registre-x")
         assert record["mesh"] == [{"id": "D009203", "label": "Myocardial Infarction"}]
+        edited = http.post("/catalogue/registre-x/edit", data={
+            "csrf_token": token, "acronym": "RX", "title_fr": "Registre renommé",
+            "theme": "REGISTRY", "access_rights": "NON_PUBLIC"})
+        assert edited.status_code == 303
+        assert service.get_database(portal, "registre-x")["title"]["fr"] == "Registre renommé"
+    with client(portal) as http:
+        user_id, _ = add_user(portal, "operator")
+        sign_in(portal, http, user_id)
+        token = csrf(http, "/catalogue/new")
         edited = http.post("/catalogue/demo-db/edit", data={
             "csrf_token": token, "acronym": "DEMO", "title_fr": "Base renommée",
             "theme": "COHORT", "access_rights": "NON_PUBLIC"})

@@ -107,3 +107,15 @@ def test_duplicate_identifiers_and_unknown_fields_are_refused(store_settings: Se
                                            make_record("b", identifier="x")])
     with pytest.raises(HubError, match="unknown field"):
         service.save_record(store_settings, make_record(details={"colour": "red"}))
+
+
+def test_streamed_catalogue_is_the_catalogue_graph(one: Settings, make_record,
+                                                    tmp_path: Path) -> None:
+    for i in range(4):
+        service.save_record(one, make_record(f"extra-{i}", identifier=f"https://ex.org/x{i}"))
+    outcome = export.write_catalogue(one, tmp_path / "catalogue.ttl", chunk=2)
+    assert outcome.counts["records"] == 5
+    text = (tmp_path / "catalogue.ttl").read_text(encoding="utf-8")
+    assert text.count(" .\n") == outcome.counts["statements"]
+    streamed = rdf_read.parse(text, "turtle")
+    assert streamed.isomorphic(export.catalogue_graph(one))

@@ -68,7 +68,8 @@ def test_fill_from_an_ingested_version_hides_identifying_ranges(one: Settings) -
     assert service.get_database(one, "demo-db")["details"]["number_of_records"] == 1234
 
 
-def test_cli_seed_search_export_validate(store_settings: Settings, monkeypatch) -> None:
+def test_cli_seed_search_export_validate(store_settings: Settings, monkeypatch,
+                                         tmp_path: Path) -> None:
     from healthdatahub.cli import app
     from healthdatahub.config import get_settings
 
@@ -82,6 +83,9 @@ def test_cli_seed_search_export_validate(store_settings: Settings, monkeypatch) 
     assert found.exit_code == 0 and '"variable": "BEN_NAI_ANN"' in found.output
     exported = runner.invoke(app, ["catalogue", "export", "core"])
     assert "dcat:Dataset" in exported.output
+    whole = runner.invoke(app, ["catalogue", "export", "--output", str(tmp_path / "all.ttl")])
+    assert whole.exit_code == 0 and "1 records" in whole.output
+    assert (tmp_path / "all.ttl").read_text(encoding="utf-8").count("#Dataset> .") == 1
     invalid = runner.invoke(app, ["catalogue", "validate", "core"])  # no description yet
     assert invalid.exit_code == 1 and "violations" in invalid.output
     get_settings.cache_clear()

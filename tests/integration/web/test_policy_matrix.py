@@ -35,6 +35,7 @@ EXPECTED = {
     "api_audit": OPERATOR,
     "catalogue_search": PUBLIC, "catalogue_mesh_suggest": PUBLIC, "catalogue_database": PUBLIC,
     "catalogue_collection": PUBLIC, "catalogue_dictionary": PUBLIC,
+    "catalogue_datacite": PUBLIC,
     "api_catalogue_search": PUBLIC, "api_catalogue_databases": PUBLIC,
     "api_catalogue_database": PUBLIC, "api_catalogue_mesh": PUBLIC, "api_catalogue_dcat": PUBLIC,
     "catalogue_new_form": EDITOR, "catalogue_create": EDITOR, "catalogue_edit_form": EDITOR,

@@ -12,7 +12,8 @@ from healthdatahub.catalogue import service
 from healthdatahub.catalogue.export import export, import_rdf
 from healthdatahub.catalogue.rdf import FORMATS, dictionary_json
 from healthdatahub.errors import HubError
-from healthdatahub.web.deps import Me, get_settings, record
+from healthdatahub.web import policy
+from healthdatahub.web.deps import Me, get_settings, record, resolve_principal
 from healthdatahub.web.render import language, redirect, render
 from healthdatahub.web.routers.api import ErrorOut
 
@@ -116,17 +117,31 @@ def _from_form(form: Any, slug: str | None) -> dict[str, Any]:
             "details": details}
 
 
-async def _save(request: Request, slug: str | None) -> Response:
+def _may_edit(request: Request, principal: policy.Principal, slug: str) -> None:
+    """403 unless the policy lets ``principal`` edit the record (its owner, or operators)."""
+    owner = _get(service.owner_of, get_settings(request), slug)
+    if not policy.can_edit_record(principal, owner):
+        record(request, "catalogue.save", "denied", object_type="catalogue_database",
+               object_id=slug)
+        raise HTTPException(403, "You may edit only the catalogue records you own.")
+
+
+async def _save(request: Request, principal: policy.Principal, slug: str | None) -> Response:
     settings = get_settings(request)
     form = await request.form()
     raw = _from_form(form, slug)
     if slug is not None:
+        _may_edit(request, principal, slug)
         current = _get(service.get_database, settings, slug, False)
         raw["identifier"] = current["identifier"]
     else:
         raw["identifier"] = f"{settings.catalogue_base_uri.rstrip('/')}/{raw['slug']}"
     try:
-        saved = service.save_record(settings, raw, keep_collections=True)
+        saved = service.save_record(
+            settings, raw, keep_collections=True, owner_id=principal.user_id,
+            may_edit=lambda owner: policy.can_edit_record(principal, owner))
+    except service.NotYours as exc:
+        raise HTTPException(403, str(exc)) from None
     except HubError as exc:
         record(request, "catalogue.save", "failure", object_type="catalogue_database",
                object_id=slug, details={"reason": str(exc)[:200]})
@@ -138,8 +153,8 @@ async def _save(request: Request, slug: str | None) -> Response:
 
 @html.post("/catalogue/new", name="catalogue_create")
 async def catalogue_create(request: Request, principal: Me) -> Response:
-    """Create a database record from the form."""
-    return await _save(request, None)
+    """Create a database record from the form (owned by whoever creates it)."""
+    return await _save(request, principal, None)
 
 
 @html.get("/catalogue/{slug}", name="catalogue_database")
@@ -150,20 +165,24 @@ def catalogue_database(request: Request, slug: str, format: str | None = None) -
     db = _get(service.get_database, settings, slug, False)
     if fmt:
         return _rdf(export(settings, slug, fmt), fmt)
-    return render(request, "catalogue/database.html", {**_ctx(request), "db": db})
+    can_edit = policy.can_edit_record(resolve_principal(request),
+                                      service.owner_of(settings, slug))
+    return render(request, "catalogue/database.html", {**_ctx(request), "db": db,
+                                                       "can_edit": can_edit})
 
 
 @html.get("/catalogue/{slug}/edit", name="catalogue_edit_form")
 def catalogue_edit_form(request: Request, slug: str, principal: Me) -> Response:
-    """The form to edit a database's description."""
+    """The form to edit a database's description (its owner and operators)."""
     db = _get(service.get_database, get_settings(request), slug, False)
+    _may_edit(request, principal, slug)
     return render(request, "catalogue/form.html", {**_ctx(request), "db": db})
 
 
 @html.post("/catalogue/{slug}/edit", name="catalogue_update")
 async def catalogue_update(request: Request, slug: str, principal: Me) -> Response:
     """Save a database's description (its tables and variables are kept)."""
-    return await _save(request, slug)
+    return await _save(request, principal, slug)
 
 
 @html.get("/catalogue/{slug}/dictionary.json", name="catalogue_dictionary")
@@ -171,6 +190,15 @@ def catalogue_dictionary(request: Request, slug: str) -> Response:
     """The database's data dictionary (the distribution described in the DCAT export)."""
     db = _get(service.get_database, get_settings(request), slug)
     return Response(dictionary_json(db), media_type="application/json")
+
+
+@html.get("/catalogue/{slug}/datacite.xml", name="catalogue_datacite")
+def catalogue_datacite(request: Request, slug: str) -> Response:
+    """The database's DataCite XML (metadata kernel 4) for its DOI."""
+    from healthdatahub.catalogue.datacite import record_xml
+
+    return Response(_get(record_xml, get_settings(request), slug),
+                    media_type="application/xml")
 
 
 @html.get("/catalogue/{slug}/{table}", name="catalogue_collection")
@@ -232,7 +260,11 @@ async def api_catalogue_import(request: Request, principal: Me) -> JSONResponse:
     body = await request.body()
     if not body:
         raise HTTPException(400, "Send HealthDCAT-AP Turtle in the body.")
-    outcome = import_rdf(get_settings(request), body, "turtle")
+    try:
+        outcome = import_rdf(get_settings(request), body, "turtle", owner_id=principal.user_id,
+                             may_edit=lambda owner: policy.can_edit_record(principal, owner))
+    except service.NotYours as exc:
+        raise HTTPException(403, str(exc)) from None
     record(request, "catalogue.import", object_type="catalogue_database",
            details={"records": outcome.counts["records"]})
     return JSONResponse(outcome.to_dict())
