@@ -126,6 +126,9 @@ class Settings(BaseSettings):
     argon2_parallelism: int = Field(default=1, ge=1)
     invitation_hours: int = Field(default=72, ge=1)
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest accepted request body.")
+    web_upload_max_bytes: int = Field(
+        default=536_870_912, ge=1024,
+        description="Largest body accepted by upload routes (data holders' tables), in bytes.")
     oidc_issuer: str | None = Field(default=None, description="OpenID Connect issuer URL (optional).")
     oidc_client_id: str | None = Field(default=None)
     oidc_client_secret_file: Path | None = Field(default=None)

@@ -132,7 +132,7 @@ def run_linkage(settings: Settings, actor: Actor, project: str, reference: Path 
         with atomic_file(target) as tmp:
             tmp.write_text(json.dumps(summary, indent=2), encoding="utf-8")
         paths["summary"] = str(target)
-        job.result({"total": summary["total"]})
+        job.result({"total": summary["total"], "by_holder": by_holder})
         job_id = job.id
     with session_scope(settings) as session:
         run = session.get(LinkageRun, run_id)

@@ -35,6 +35,7 @@ ROUTERS: tuple[str, ...] = (
     "healthdatahub.web.routers.admin:router",
     "healthdatahub.web.routers.api:router",
     "healthdatahub.web.routers.catalogue:router",
+    "healthdatahub.web.routers.linkage:router",
 )
 
 
@@ -67,7 +68,7 @@ def _install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HubError)
     async def _hub(request: Request, exc: HubError) -> Response:
-        return _error(request, 400, str(exc))
+        return _error(request, getattr(exc, "status_code", 400), str(exc))
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:  # pragma: no cover
@@ -106,7 +107,7 @@ def create_app(settings: Settings, routers: tuple[str, ...] = ROUTERS) -> FastAP
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_handlers(app)
     app.add_middleware(SecurityMiddleware, max_body=settings.max_body_bytes,
-                       hsts=settings.cookie_secure)
+                       hsts=settings.cookie_secure, upload_max_body=settings.web_upload_max_bytes)
     return app
 
 

@@ -25,10 +25,14 @@ class TooLarge(Exception):
 
 
 class SecurityMiddleware:
-    """Adds a request id and security headers; refuses bodies over ``max_body`` with 413."""
+    """Adds a request id and security headers; refuses bodies over ``max_body`` with 413.
 
-    def __init__(self, app: ASGIApp, max_body: int, hsts: bool):
+    Upload routes (paths ending in ``/upload``: data holders' tables) get ``upload_max_body``.
+    """
+
+    def __init__(self, app: ASGIApp, max_body: int, hsts: bool, upload_max_body: int = 0):
         self.app, self.max_body, self.hsts = app, max_body, hsts
+        self.upload_max_body = max(max_body, upload_max_body)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -37,8 +41,9 @@ class SecurityMiddleware:
         request_id = secrets.token_hex(8)
         scope.setdefault("state", {})["request_id"] = request_id
         headers = dict(scope.get("headers") or [])
+        limit = self.upload_max_body if scope.get("path", "").endswith("/upload") else self.max_body
         length = headers.get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+        if length is not None and (not length.isdigit() or int(length) > limit):
             await self._too_large(scope, send, request_id)
             return
         received = 0
@@ -49,7 +54,7 @@ class SecurityMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body:
+                if received > limit:
                     over = True
                     raise TooLarge
             return message

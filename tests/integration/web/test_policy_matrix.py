@@ -40,10 +40,13 @@ EXPECTED = {
     "api_catalogue_database": PUBLIC, "api_catalogue_mesh": PUBLIC, "api_catalogue_dcat": PUBLIC,
     "catalogue_new_form": EDITOR, "catalogue_create": EDITOR, "catalogue_edit_form": EDITOR,
     "catalogue_update": EDITOR, "api_catalogue_import": EDITOR,
+    "linkage_home": EDITOR, "linkage_project": EDITOR, "linkage_upload_form": EDITOR,
+    "linkage_report_page": EDITOR, "linkage_run": OPERATOR, "linkage_deliver": OPERATOR,
+    "api_linkage_upload": EDITOR, "api_linkage_status": EDITOR, "api_linkage_report": EDITOR,
 }
 FILL = {"project_id": "1", "job_id": "999999", "user_id": "999999", "token_id": "999999",
         "token": "not-a-real-invitation-token", "code": "en", "path": "portal.css",
-        "slug": "no-such-db", "table": "NO_TABLE"}
+        "slug": "no-such-db", "table": "NO_TABLE", "project": "no-such-linkage", "holder": "h"}
 
 
 def _routes(app) -> list[tuple[str, str, str]]:

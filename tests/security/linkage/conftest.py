@@ -19,12 +19,13 @@ HOLDERS = ("chu-a", "chu-b")
 
 @dataclass
 class FullRun:
-    """A finished two-holder project: settings, the holders' uploaded files, and outputs."""
+    """A finished two-holder project: settings, uploaded files, outputs, every HTTP answer."""
 
     settings: Settings
     uploads: dict[str, Path]
     outcome: object
     log_text: str
+    responses: list[bytes]
 
 
 @pytest.fixture(scope="session")
@@ -37,38 +38,94 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def full_run(tmp_path_factory: pytest.TempPathFactory, reference: Path) -> FullRun:
-    """Upload two holders' tables, check, link, deliver and erase, capturing the logs."""
+    """The whole project through the portal, capturing the logs and every HTTP answer.
+
+    Holder chu-a uploads with the portal's form, chu-b with an API token; the operator starts
+    the linkage from the portal (a background ``hdh linkage run``), then delivers.
+    """
     import io
     import logging
+    import time
+
+    from healthdatahub.jobs.service import list_jobs
+    from healthdatahub.web import api_tokens, testing
 
     root = tmp_path_factory.mktemp("hub")
     get_settings.cache_clear()
-    settings = load_settings(data_dir=root / "data", log_level="DEBUG")
+    settings = testing.fast(load_settings(data_dir=root / "data", log_level="DEBUG",
+                                          linkage_reference_dir=reference))
     upgrade(settings.store_url)
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     logging.getLogger().addHandler(handler)
     previous = logging.getLogger().level
     logging.getLogger().setLevel(logging.DEBUG)
+    responses: list[bytes] = []
+
+    def seen(response):
+        responses.append(response.content + str(response.headers).encode())
+        return response
+
     try:
         op = Actor.operator()
-        service.create_project(settings, op, "etude", "Étude", "reconstruction")
+        operator, _ = testing.add_user(settings, "operator")
+        users = {slug: testing.add_user(settings, "data_holder")[0] for slug in HOLDERS}
+        portal_project = testing.add_project(settings, "etude-portail",
+                                             members={users["chu-b"]: "data_holder"})
+        service.create_project(settings, op, "etude", "Étude", "reconstruction",
+                               project_id=portal_project)
         uploads = {}
         for seed, slug in enumerate(HOLDERS, start=1):
-            service.add_holder(settings, op, "etude", slug, slug.upper())
+            service.add_holder(settings, op, "etude", slug, slug.upper(), user_id=users[slug])
             csv = root / "holders" / f"{slug}.csv"
             write_holder_table(settings, reference, csv, root / "holders" / f"{slug}.truth", 150,
                                seed=seed)
-            holder = Actor.holder(service.holder_id(settings, "etude", slug))
-            service.upload(settings, holder, "etude", slug, csv.read_bytes())
-            service.check(settings, holder, "etude", slug)
             uploads[slug] = csv
-        outcome = service.run_linkage(settings, op, "etude", reference)
-        for slug in HOLDERS:
-            service.get_report(settings, op, "etude", slug)
-        service.deliver(settings, op, "etude")
+        with testing.client(settings) as http:  # chu-a: the portal's upload form
+            testing.sign_in(settings, http, users["chu-a"])
+            seen(http.get("/linkage"))
+            token = testing.csrf(http, "/linkage/etude")
+            with uploads["chu-a"].open("rb") as table:
+                answer = seen(http.post("/linkage/etude/chu-a/upload", data={"csrf_token": token},
+                                        files={"table": ("chu-a.csv", table, "text/csv")}))
+            assert answer.status_code == 303, answer.text
+            seen(http.get("/linkage/etude"))
+        _, secret = api_tokens.create(settings, users["chu-b"], portal_project, "upload")
+        with testing.client(settings) as api:  # chu-b: the API with a project token
+            answer = seen(api.post("/api/v1/linkage/etude/holders/chu-b/upload",
+                                   content=uploads["chu-b"].read_bytes(),
+                                   headers={"authorization": f"Bearer {secret}",
+                                            "content-type": "text/csv"}))
+            assert answer.status_code == 201, answer.text
+        with testing.client(settings) as http:  # the operator starts the run from the portal
+            testing.sign_in(settings, http, operator)
+            answer = seen(http.post("/linkage/etude/run",
+                                    data={"csrf_token": testing.csrf(http, "/linkage/etude")}))
+            assert answer.status_code == 303
+            deadline = time.monotonic() + 600
+            while True:
+                jobs = list_jobs(settings, kind="linkage")
+                if jobs and jobs[0]["state"] not in ("queued", "running"):
+                    break
+                assert time.monotonic() < deadline, "the linkage job did not finish"
+                time.sleep(1)
+            assert jobs[0]["state"] == "succeeded", jobs[0]["error"]
+            outcome = jobs[0]["result"]
+            for page in ("/jobs", "/linkage", "/linkage/etude", "/linkage/etude/chu-a/report",
+                         "/linkage/etude/chu-b/report", "/api/v1/linkage/etude/status",
+                         "/api/v1/linkage/etude/holders/chu-a/report", "/admin/audit",
+                         "/api/v1/jobs"):
+                assert seen(http.get(page)).status_code == 200, page
+            answer = seen(http.post("/linkage/etude/deliver",
+                                    data={"csrf_token": testing.csrf(http, "/linkage/etude")}))
+            assert answer.status_code == 303
+            seen(http.get("/linkage/etude"))
+        with testing.client(settings) as http:  # a holder follows its slot after delivery
+            testing.sign_in(settings, http, users["chu-a"])
+            for page in ("/linkage/etude", "/linkage/etude/chu-a/report"):
+                assert seen(http.get(page)).status_code == 200, page
     finally:
         logging.getLogger().removeHandler(handler)
         logging.getLogger().setLevel(previous)
         dispose_engines()
-    return FullRun(settings, uploads, outcome, stream.getvalue())
+    return FullRun(settings, uploads, outcome, stream.getvalue(), responses)

@@ -1,4 +1,4 @@
-"""After a full two-holder run, no uploaded identity is anywhere in the data dir or the logs.
+"""After a full two-holder run, no uploaded identity is in the data dir, the logs or any HTTP answer.
 
 The civil-status reference is generated outside the data dir (it stands for the national
 register, outside the hub), so nothing needs to be excluded from the scan.
@@ -41,6 +41,9 @@ def test_no_identity_in_any_file_or_log(full_run):
         blob = path.read_bytes()
         hits += [(path.name, n[:3]) for n in needles if n in blob]
     hits += [("log", n[:3]) for n in needles if n in full_run.log_text.encode()]
+    assert len(full_run.responses) > 15
+    for i, body in enumerate(full_run.responses):
+        hits += [(f"HTTP answer {i}", n[:3]) for n in needles if n in body]
     assert hits == []
 
 
@@ -65,7 +68,7 @@ def test_no_nir_anywhere_and_identities_erased(full_run, reference):
 
 
 def test_correspondence_holds_only_ids_and_pseudonyms(full_run):
-    by_holder = full_run.outcome.details["by_holder"]
+    by_holder = full_run.outcome["by_holder"]
     for slug, counts in by_holder.items():
         path = service.project_dir(full_run.settings, "etude") / slug / "correspondance.csv"
         lines = path.read_text().splitlines()

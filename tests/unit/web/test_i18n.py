@@ -13,7 +13,7 @@ TEMPLATES = Path(__file__).parents[3] / "src" / "healthdatahub" / "web" / "templ
 
 def test_every_template_message_is_translated() -> None:
     used = set()
-    for path in TEMPLATES.glob("*.html"):
+    for path in TEMPLATES.glob("**/*.html"):
         text = path.read_text(encoding="utf-8")
         used |= set(re.findall(r'_\("([^"]+)"\)', text)) | set(re.findall(r"_\('([^']+)'\)", text))
     assert used and used - set(FR) == set()

@@ -154,6 +154,27 @@ FR: dict[str, str] = {
     "Variables": "Variables", "Unknown RDF format.": "Format RDF inconnu.",
     "Send HealthDCAT-AP Turtle in the body.": "Envoyez du Turtle HealthDCAT-AP dans le corps.",
     # --- end catalogue ---
+    # --- linkage ---
+    "Linkage": "Appariement", "Linkage project": "Projet d'appariement",
+    "Each data holder uploads its identity table; the hub checks it, pseudonymises it and links it to the reference population. Nobody can read an uploaded table back, and its identities are destroyed after delivery.":
+        "Chaque détenteur de données dépose sa table d'identités ; le hub la contrôle, la "
+        "pseudonymise et l'apparie à la population de référence. Personne ne peut relire une "
+        "table déposée, et ses identités sont détruites après la livraison.",
+    "Mode": "Mode", "Holders": "Détenteurs", "Holder": "Détenteur", "Counts": "Effectifs",
+    "Report": "Rapport", "Steps:": "Étapes :", "All linkage projects": "Tous les projets d'appariement",
+    "No linkage project is open for you.": "Aucun projet d'appariement ne vous est ouvert.",
+    "identities destroyed": "identités détruites", "Linkage report": "Rapport d'appariement",
+    "Upload the table of": "Déposer la table de",
+    "Identity table (CSV, as described in the documentation)":
+        "Table d'identités (CSV, au format décrit dans la documentation)",
+    "Upload and check": "Déposer et contrôler", "Operator actions": "Actions de l'opérateur",
+    "Run the linkage": "Lancer l'appariement",
+    "Deliver and destroy the identities": "Livrer et détruire les identités",
+    "direct": "direct", "reconstruction": "reconstruction", "waiting": "en attente",
+    "uploaded": "déposée", "checked": "contrôlée", "pseudonymised": "pseudonymisée",
+    "linked": "appariée", "delivered": "livrée", "bytes": "octets", "received": "reçues",
+    "accepted": "acceptées", "ambiguous": "ambiguës", "unlinked": "non appariées",
+    # --- end linkage ---
 }
 
 
