@@ -35,6 +35,7 @@ ROUTERS: tuple[str, ...] = (
     "healthdatahub.web.routers.admin:router",
     "healthdatahub.web.routers.api:router",
     "healthdatahub.web.routers.catalogue:router",
+    "healthdatahub.web.routers.indicators:router",
 )
 
 

@@ -39,10 +39,17 @@ EXPECTED = {
     "api_catalogue_database": PUBLIC, "api_catalogue_mesh": PUBLIC, "api_catalogue_dcat": PUBLIC,
     "catalogue_new_form": EDITOR, "catalogue_create": EDITOR, "catalogue_edit_form": EDITOR,
     "catalogue_update": EDITOR, "api_catalogue_import": EDITOR,
+    "indicators_library": PUBLIC, "indicators_phenotype": PUBLIC,
+    "indicators_phenotype_definition": PUBLIC, "indicators_phenotype_sql": PUBLIC,
+    "indicators_published": PUBLIC, "indicators_published_file": PUBLIC,
+    "indicators_request_form": USER, "indicators_request_submit": USER,
+    "indicators_requests": OPERATOR, "indicators_request_run": OPERATOR,
 }
 FILL = {"project_id": "1", "job_id": "999999", "user_id": "999999", "token_id": "999999",
         "token": "not-a-real-invitation-token", "code": "en", "path": "portal.css",
         "slug": "no-such-db", "table": "NO_TABLE"}
+FILL.update({"name": "no_such_phenotype", "pid": "ind-none", "filename": "data.csv",
+             "request_id": "999999"})
 
 
 def _routes(app) -> list[tuple[str, str, str]]:
