@@ -17,6 +17,8 @@ from healthdatahub.config import Settings
 from healthdatahub.indicators import service
 from healthdatahub.indicators.dsl import from_dict
 from healthdatahub.indicators.library import CROHN, PHENOTYPES
+from healthdatahub.web.i18n import translations
+from healthdatahub.web.locale.catalog_fr import FR
 from healthdatahub.web.testing import add_user, client, csrf, fast, sign_in
 
 
@@ -96,6 +98,16 @@ def test_request_form_needs_sign_in_and_labels_every_field(portal: Settings) -> 
             "csrf_token": token, "requester": "Association X", "what": "crohn", "when": "20x3"})
         assert bad_year.status_code == 400 and "YYYY" in bad_year.text
     assert service.list_requests(portal).counts["requests"] == 0
+
+
+def test_every_message_of_the_indicator_pages_is_translated() -> None:
+    folder = Path(__file__).parents[3] / "src" / "healthdatahub" / "web" / "templates" / "indicators"
+    used: set[str] = set()
+    for page in folder.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        used |= set(re.findall(r'_\("([^"]+)"\)', text)) | set(re.findall(r"_\('([^']+)'\)", text))
+    assert len(used) > 30 and used - set(FR) == set()
+    assert translations("fr").gettext("Algorithm library") == "Bibliothèque d'algorithmes"
 
 
 def _published_counts(text: str) -> list[str]:
