@@ -176,3 +176,43 @@ def test_association_requests_operator_runs_result_is_protected(portal: Settings
         assert anonymous.get("/indicators/published/ind-none").status_code == 404
         library = anonymous.get("/indicators")
         assert location.rsplit("/", 1)[1] in library.text
+
+
+def _small_age_cut(settings: Settings, extraction: Path) -> int:
+    """An age above which 1 to 10 people of the population are (a small group)."""
+    from healthdatahub.engine import get_engine
+    from healthdatahub.indicators.templates import register_snds
+
+    with get_engine(settings) as engine:
+        register_snds(engine, extraction)
+        for cut in range(110, 60, -1):
+            n = engine.scalar(f"SELECT count(*) FROM IR_BEN_R WHERE 2023 - BEN_NAI_ANN > {cut} "
+                              "AND (BEN_DCD_DTE IS NULL OR BEN_DCD_DTE >= DATE '2023-01-01')")
+            if 1 <= n <= 10:
+                return cut
+    pytest.skip("no small age group in this extraction")
+
+
+def test_operator_run_of_a_differencing_request_is_refused(portal: Settings,
+                                                           extraction: Path) -> None:
+    cut = _small_age_cut(portal, extraction)
+    base = {"phenotype": "hta_traitee", "year": "2023", "by": "sex", "bands": "0-"}
+    first = service.submit_request(portal, "Association A", "hta", "", "2023", "", "prevalence",
+                                   base).details["id"]
+    second = service.submit_request(portal, "Association B", "hta", "", "2023", "",
+                                    "prevalence", base).details["id"]
+    operator, _ = add_user(portal, "operator")
+    with client(portal) as http:
+        sign_in(portal, http, operator)
+        token = csrf(http, "/indicators/requests")
+        form = {"csrf_token": token, "template": "prevalence", "phenotype": "hta_traitee",
+                "year": "2023", "by": "sex", "bands": "0-"}
+        assert http.post(f"/indicators/requests/{first}/run", data=form).status_code == 303
+        sneaky = http.post(f"/indicators/requests/{second}/run",
+                           data={**form, "where": f"age_max={cut}"})
+        assert sneaky.status_code == 303 and sneaky.headers["location"] == "/indicators/requests"
+        assert service.get_request(portal, second)["state"] == "refused"
+        listing = html.unescape(http.get("/indicators/requests").text)
+        assert "refusée" in listing and "differencing" in listing
+        closed = listing.split("Association B")[1].split("</section>")[0]
+        assert "refusée" in closed and "<form" not in closed  # no run form on a closed request

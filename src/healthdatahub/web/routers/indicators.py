@@ -190,7 +190,7 @@ def indicators_request_run(
                object_id=request_id, details={"reason": str(exc)[:200]})
         status = 404 if str(exc).startswith("No request") else 400
         raise HTTPException(status, str(exc)) from None
-    record(request, "indicator.run", "success" if outcome.ok else "refused",
+    record(request, "indicator.run", "success" if outcome.ok else "failure",
            object_type="indicator_request", object_id=request_id,
            details={"state": outcome.details["state"]})
     if outcome.ok:
