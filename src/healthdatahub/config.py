@@ -176,6 +176,8 @@ class Settings(BaseSettings):
         default=0, ge=0, description="Round published counts to this base (0: no rounding).")
     indicators_age_bands: str = Field(
         default="0-17,18-39,40-64,65-74,75-84,85-", description="Age bands of the templates.")
+    indicators_source: Path | None = Field(
+        default=None, description="SNDS extraction the portal's guichet runs requests on.")
     # --- end indicators ---
 
     # --- catalogue: settings of the metadata catalogue (edited by the catalogue work only) ---

@@ -80,6 +80,15 @@ def run(template: Annotated[str, typer.Argument(help="Template name.")], source:
     emit(outcome, as_json)
 
 
+@indicator_app.command("cartography")
+def cartography(year: Annotated[int, typer.Argument(help="Year of the table (YYYY).")],
+                source: Source, as_json: JsonFlag = False) -> None:
+    """Write the per-beneficiary CT_IND_AAAA_GN-shaped table of a year into the lake."""
+    from healthdatahub.indicators.cartography import write_cartography
+
+    emit(write_cartography(settings(), source, year, progress(not as_json)), as_json)
+
+
 @request_app.command("submit")
 def submit(requester: Annotated[str, typer.Option(help="Who asks.")],
            what: Annotated[str, typer.Option(help="What is asked (phenotype).")],

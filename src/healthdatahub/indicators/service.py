@@ -8,6 +8,8 @@ logs and counts of differences (compared with the threshold, never returned).
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,7 @@ from healthdatahub.store.models_indicators import IndicatorRequest, PublishedInd
 from healthdatahub.store.types import utcnow
 
 TIME_LIMIT = 60.0  # seconds of LP audit per protected table before it is refused
+_BANDS = re.compile(r"^\d{1,3}-\d{0,3}(,\d{1,3}-\d{0,3})*$")
 
 
 def list_phenotypes() -> list[dict[str, Any]]:
@@ -59,7 +62,9 @@ def data_version(source_dir: Path) -> str:
 
 def _split(params: dict[str, Any], settings: Settings) -> tuple[dict[str, Any], str]:
     raw = dict(params)
-    bands = str(raw.pop("bands", "") or settings.indicators_age_bands)
+    bands = str(raw.pop("bands", "") or settings.indicators_age_bands).replace(" ", "")
+    if not _BANDS.match(bands):
+        raise HubError("Age bands are written like 0-17,18-64,65- (from-to, the last open).")
     return raw, bands
 
 
@@ -136,6 +141,8 @@ def submit_request(settings: Settings, requester: str, what: str, where: str = "
         raise HubError("A request names its requester and what it asks for.")
     if template not in templates.TEMPLATES:
         raise HubError(f"Unknown template {template!r}; known: {', '.join(templates.TEMPLATES)}.")
+    if params and params.get("phenotype"):
+        templates.parse_params(template, _split(params, settings)[0])
     ensure_schema(settings)
     with session_scope(settings) as session:
         row = IndicatorRequest(requester=requester.strip(), what=what.strip(), where=where,
@@ -155,11 +162,74 @@ def list_requests(settings: Settings, state: str | None = None) -> Outcome:
         if state:
             query = query.where(IndicatorRequest.state == state)
         rows = [{"id": r.id, "requester": r.requester, "what": r.what, "where": r.where,
-                 "when": r.when, "state": r.state, "template": r.template, "params": r.params,
+                 "when": r.when, "why": r.why, "state": r.state, "template": r.template,
+                 "params": r.params,
                  "result_id": r.result_id, "refusal_reason": r.refusal_reason}
                 for r in session.scalars(query)]
     return Outcome("request-list", f"{len(rows)} request(s).", counts={"requests": len(rows)},
                    details={"requests": rows})
+
+
+def get_request(settings: Settings, request_id: int) -> dict[str, Any]:
+    """One guichet request (what was asked, its state, the run it will get, its result)."""
+    ensure_schema(settings)
+    with session_scope(settings) as session:
+        row = session.get(IndicatorRequest, request_id)
+        if row is None:
+            raise HubError(f"No request {request_id}.")
+        result = session.get(PublishedIndicator, row.result_id) if row.result_id else None
+        return {"id": row.id, "requester": row.requester, "what": row.what, "where": row.where,
+                "when": row.when, "why": row.why, "state": row.state, "template": row.template,
+                "params": dict(row.params), "refusal_reason": row.refusal_reason,
+                "permanent_id": result.permanent_id if result else None}
+
+
+def accept_request(settings: Settings, request_id: int, template: str,
+                   params: dict[str, Any]) -> Outcome:
+    """An operator's review: the template and parameters a request will run with (``accepted``)."""
+    raw, _bands = _split(params, settings)
+    templates.parse_params(template, raw)  # refuse what could not run before recording it
+    with session_scope(settings) as session:
+        row = session.get(IndicatorRequest, request_id)
+        if row is None:
+            raise HubError(f"No request {request_id}.")
+        if row.state in ("refused", "published"):
+            raise HubError(f"Request {request_id} is already {row.state}.")
+        row.template, row.params, row.state = template, dict(params), "accepted"
+        row.updated_at = utcnow()
+    return Outcome("request-accept", f"Request {request_id} accepted.",
+                   details={"id": request_id, "state": "accepted"})
+
+
+def list_published(settings: Settings) -> list[dict[str, Any]]:
+    """The published indicators, newest first: permanent id, template, parameters, versions."""
+    ensure_schema(settings)
+    with session_scope(settings) as session:
+        return [{"permanent_id": r.permanent_id, "template": r.template, "params": r.params,
+                 "phenotype": r.phenotype, "phenotype_version": r.phenotype_version,
+                 "data_version": r.data_version, "created_at": r.created_at}
+                for r in session.scalars(select(PublishedIndicator).order_by(
+                    PublishedIndicator.id.desc()))]
+
+
+def get_published(settings: Settings, pid: str) -> dict[str, Any]:
+    """A published indicator: its store row, folder, disclosure log and catalogue entry."""
+    ensure_schema(settings)
+    with session_scope(settings) as session:
+        row = session.scalar(select(PublishedIndicator).where(
+            PublishedIndicator.permanent_id == pid))
+        if row is None:
+            raise HubError(f"No published indicator {pid!r}.")
+        info = {"permanent_id": row.permanent_id, "template": row.template,
+                "params": row.params, "phenotype": row.phenotype,
+                "phenotype_version": row.phenotype_version, "data_version": row.data_version,
+                "created_at": row.created_at, "path": Path(row.path)}
+    folder = info["path"]
+    if not all((folder / f).is_file() for f in publishing.FILES):
+        raise HubError(f"The files of published indicator {pid} are missing.")
+    info["log"] = json.loads((folder / "disclosure-log.json").read_text(encoding="utf-8"))
+    info["catalogue"] = json.loads((folder / "dataset.jsonld").read_text(encoding="utf-8"))
+    return info
 
 
 def differencing_check(settings: Settings, params: dict[str, Any], source_dir: Path,
@@ -205,6 +275,8 @@ def run_request(settings: Settings, request_id: int, source_dir: Path,
         if row.state in ("refused", "published"):
             raise HubError(f"Request {request_id} is already {row.state}.")
         template, params = row.template, dict(row.params)
+    if not params.get("phenotype"):
+        raise HubError(f"Request {request_id} names no phenotype to run; accept it with one.")
     raw, bands = _split(params, settings)
     reason = differencing_check(settings, raw, source_dir, bands)
     if reason is None:

@@ -65,7 +65,10 @@ def parse_params(template: str, raw: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         raise HubError(f"Unknown template parameter(s) {', '.join(sorted(unknown))}.")
     phenotype = get_phenotype(str(raw.get("phenotype", "")))
-    years = sorted({int(y) for y in re.split(r"[,\s]+", str(raw.get("year", "2023"))) if y})
+    items = [y for y in re.split(r"[,\s]+", str(raw.get("year", "2023"))) if y]
+    if not items or any(not re.match(r"^(19|20)\d\d$", y) for y in items):
+        raise HubError("Years are written YYYY (several separated by commas).")
+    years = sorted({int(y) for y in items})
     by = raw.get("by", "age_band,sex")
     by = [b.strip() for b in (by.split(",") if isinstance(by, str) else by) if b.strip()]
     if set(by) - set(BY):
@@ -78,6 +81,8 @@ def parse_params(template: str, raw: dict[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for key, value in where.items():
         if key in ("age_min", "age_max"):
+            if not re.match(r"^\d{1,3}$", str(value).strip()):
+                raise HubError(f"Filter {key} takes an age in years.")
             clean[key] = int(value)
         else:
             items = value.split(",") if isinstance(value, str) else list(value)

@@ -113,6 +113,13 @@ RULES: dict[str, Rule] = {
     "catalogue_edit_form": Rule("signed_in", CATALOGUE_EDITORS),
     "catalogue_update": Rule("signed_in", CATALOGUE_EDITORS),
     "api_catalogue_import": Rule("signed_in", CATALOGUE_EDITORS),
+    # indicators: public library and open data, requests by signed-in users, runs by operators
+    "indicators_library": PUBLIC, "indicators_phenotype": PUBLIC,
+    "indicators_phenotype_definition": PUBLIC, "indicators_phenotype_sql": PUBLIC,
+    "indicators_published": PUBLIC, "indicators_published_file": PUBLIC,
+    "indicators_request_form": SIGNED_IN, "indicators_request_submit": SIGNED_IN,
+    "indicators_requests": Rule("signed_in", OPERATORS),
+    "indicators_request_run": Rule("signed_in", OPERATORS),
 }
 
 

@@ -173,8 +173,73 @@ FR: dict[str, str] = {
     "direct": "direct", "reconstruction": "reconstruction", "waiting": "en attente",
     "uploaded": "déposée", "checked": "contrôlée", "pseudonymised": "pseudonymisée",
     "linked": "appariée", "delivered": "livrée", "bytes": "octets", "received": "reçues",
-    "accepted": "acceptées", "ambiguous": "ambiguës", "unlinked": "non appariées",
+    "ambiguous": "ambiguës", "unlinked": "non appariées",
     # --- end linkage ---
+    # --- indicators ---
+    "Age bands": "Classes d'âge", "Algorithm library": "Bibliothèque d'algorithmes",
+    "All of France": "Toute la France", "Ask for an indicator": "Demander un indicateur",
+    "Association or requester": "Association ou demandeur",
+    "Associations ask for aggregated indicators here. The result is published as open data "
+    "once it has passed disclosure control.":
+        "Les associations demandent ici des indicateurs agrégés. Le résultat est publié en "
+        "données ouvertes après le contrôle du secret statistique.",
+    "Back to the library": "Retour à la bibliothèque",
+    "Bar chart of the published case counts; masked cells are drawn as a dashed box.":
+        "Diagramme en barres des effectifs publiés ; les cases masquées sont dessinées en "
+        "pointillés.",
+    "Breakdown": "Ventilation", "Breakdown (comma list)": "Ventilation (liste séparée par des "
+    "virgules)", "Broken down by": "Ventilé par", "Cartography column": "Colonne de la "
+    "cartographie", "Catalogue entry": "Fiche du catalogue", "Cells": "Cases", "Chart": "Graphique",
+    "Compiled SQL for 2023 (DuckDB dialect, SNDS tables)":
+        "SQL compilé pour 2023 (dialecte DuckDB, tables du SNDS)",
+    "Compiled SQL for the year": "SQL compilé pour l'année",
+    "Counts from 1 to %(n)s are masked, and so are the cells that would let someone recover "
+    "them from the totals.":
+        "Les effectifs de 1 à %(n)s sont masqués, ainsi que les cases qui permettraient de les "
+        "retrouver à partir des totaux.",
+    "Data version": "Version des données",
+    "Declarative definition (JSON)": "Définition déclarative (JSON)", "Definition": "Définition",
+    "Disclosure log": "Journal du secret statistique", "Download": "Télécharger",
+    "Download the code": "Télécharger le code", "Files": "Fichiers",
+    "Filters (region=…;sex=…)": "Filtres (region=… ;sex=…)", "Identifier": "Identifiant",
+    "Indicator requests": "Demandes d'indicateurs", "Indicator templates": "Modèles d'indicateurs",
+    "Indicators": "Indicateurs", "Indicators and algorithm library":
+        "Indicateurs et bibliothèque d'algorithmes",
+    "Masked (primary)": "Masquées (primaire)", "Masked (secondary)": "Masquées (secondaire)",
+    "Method": "Méthode", "Minimum age": "Âge minimum",
+    "No indicator published yet.": "Aucun indicateur publié pour l'instant.",
+    "No request yet.": "Aucune demande pour l'instant.", "OMOP concept sets": "Concepts OMOP",
+    "Open, versioned algorithms that find a population in the SNDS, and the indicators "
+    "published from them. Every published count passed disclosure control.":
+        "Des algorithmes ouverts et versionnés qui repèrent une population dans le SNDS, et les "
+        "indicateurs publiés à partir d'eux. Chaque effectif publié a passé le contrôle du secret "
+        "statistique.",
+    "Permanent identifier": "Identifiant pérenne", "Permanent link": "Lien pérenne",
+    "Phenotype": "Phénotype", "Published indicators": "Indicateurs publiés",
+    "Published on": "Publié le",
+    "Request %(n)s submitted; an operator will review it.":
+        "Demande %(n)s envoyée ; un opérateur va l'examiner.",
+    "Requests": "Demandes", "Result": "Résultat",
+    "Review a request, adjust its template parameters, then run it: it is refused when it "
+    "would differ from a published indicator by a small group, else published.":
+        "Examinez une demande, ajustez les paramètres du modèle puis lancez-la : elle est refusée "
+        "si elle diffère d'un indicateur publié par un petit groupe, publiée sinon.",
+    "Rounding": "Arrondi", "Run and publish": "Lancer et publier",
+    "Send the request": "Envoyer la demande", "Sources": "Sources", "Template": "Modèle",
+    "Validity notes": "Limites de validité", "Version": "Version",
+    "What: the population (phenotype)": "Quoi : la population (phénotype)", "When": "Quand",
+    "When: year (YYYY)": "Quand : année (AAAA)", "Where": "Où",
+    "Where, in your words (optional)": "Où, avec vos mots (facultatif)",
+    "Where: région (optional)": "Où : région (facultatif)", "Why": "Pourquoi",
+    "Why: what the indicator is for": "Pourquoi : à quoi servira l'indicateur",
+    "Years": "Années", "masked": "masqué", "none": "aucune", "total": "total",
+    "cases": "cas", "population": "population", "year": "année", "age_band": "classe d'âge",
+    "sex": "sexe", "region": "région", "departement": "département", "accepted": "acceptée",
+    "refused": "refusée", "published": "publiée",
+    "No extraction is configured for the guichet (setting indicators_source).":
+        "Aucune extraction n'est configurée pour le guichet (paramètre indicators_source).",
+    "Choose a phenotype of the library.": "Choisissez un phénotype de la bibliothèque.",
+    # --- end indicators ---
 }
 
 
