@@ -82,11 +82,12 @@ def value_range_checks(src: Sources, f: str, row: dict[str, str]) -> list[Check]
     if not unit or unit == "NA" or not {"unit_concept_id", "value_as_number"} <= src.cols:
         return []
     out: list[Check] = []
-    base = f"x.{f} = {int(cid)} AND x.unit_concept_id = {int(unit)} AND x.value_as_number IS NOT NULL"
+    value = "TRY_CAST(x.value_as_number AS DOUBLE)"  # a CDM loaded from text may type it VARCHAR
+    base = f"x.{f} = {int(cid)} AND x.unit_concept_id = {int(unit)} AND {value} IS NOT NULL"
     for name, op in (("plausibleValueLow", "<"), ("plausibleValueHigh", ">")):
         bound = (row.get(name) or "").strip()
         if re.fullmatch(r"-?\d+(\.\d+)?", bound):
             out.append(Check(name, "CONCEPT", src.t, f, src.count(None, where(
-                f"{base} AND x.value_as_number {op} {bound}")), src.count(None, where(base)),
+                f"{base} AND {value} {op} {bound}")), src.count(None, where(base)),
                 threshold(row, name), concept_id=f"{cid} unit {unit}"))
     return out
