@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from pathlib import Path
 
 import pyarrow as pa
 import pytest
 
 from healthdatahub.engine import Engine, get_engine
-from healthdatahub.omop.build import EXCLUDED_NATURES, era_params, prepare_vocabulary
+from healthdatahub.omop.build import EXCLUDED_NATURES, era_params
 from healthdatahub.omop.coverage import coverage
 from healthdatahub.omop.etl import render
 
@@ -77,11 +76,10 @@ def test_source_map_keeps_every_valid_standard_target(eng: Engine) -> None:
                    ("LOC", "A1", 0, 20, 1), ("LOC", "A1", 0, 21, 2)]
 
 
-def test_fixture_code_with_two_targets(eng: Engine, vocab: Path, tmp_path: Path) -> None:
-    prepare_vocabulary(eng, vocab, tmp_path)
-    rows = eng.to_arrow("SELECT source_code, target_concept_id, target_rank FROM source_map "
-                        "WHERE source_vocabulary_id = 'CIM10' AND source_code IN ('E112', 'E119') "
-                        "ORDER BY 1, 3").to_pylist()
+def test_fixture_code_with_two_targets(fixture_map: pa.Table) -> None:
+    rows = sorted((r for r in fixture_map.to_pylist() if r["source_vocabulary_id"] == "CIM10"
+                   and r["source_code"] in ("E112", "E119")),
+                  key=lambda r: (r["source_code"], r["target_rank"]))
     assert [(r["source_code"], r["target_rank"]) for r in rows] == [("E112", 1), ("E112", 2),
                                                                     ("E119", 1)]
     assert rows[0]["target_concept_id"] == rows[2]["target_concept_id"]  # E11 first, then N08
