@@ -38,6 +38,9 @@ GENDER_GROUPS = [  # concept_id, name, domain, CIM-10 category or CCAM code pref
     (4041261, "Procedure on female genital system", "Procedure",
      ("JJ", "JK", "JL", "JM", "JN", "JQ")),
 ]
+# One-to-many 'Maps to' (legitimate in OMOP): type 2 diabetes with renal complications maps to
+# the diabetes and to the glomerular disorder (as SNOMED splits E11.2-like codes in two).
+ONE_TO_MANY = {"E112": "N08"}
 OMOP = [  # concept_id, name, domain, vocabulary, class, standard, code
     (0, "No matching concept", "Metadata", "None", "Undefined", "", "No matching concept"),
     (8507, "MALE", "Gender", "Gender", "Gender", "S", "M"),
@@ -149,6 +152,8 @@ def build() -> dict[str, int]:
             syn.append((cid, fr, 4180190))
         if not code.startswith("Z"):  # Z codes stay unmapped: the coverage report shows them
             maps(cid, cat_id[code[:3]])
+        if code[:4] in ONE_TO_MANY:  # a second 'Maps to' target: the ETL emits two rows
+            maps(cid, cat_id[ONE_TO_MANY[code[:4]]])
     ccam = nomenclatures.load("ccam")
     for i, (code, label) in enumerate(zip(_col(ccam, "CDC_ACT"), _col(ccam, "LIBELLE"),
                                           strict=True)):

@@ -139,9 +139,12 @@ def build_reference(engine: Engine, srcs: list[Path], out: Path, params: dict[st
 def era_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
     """Parameters of the era model for drug (ingredients, 30 days) or condition eras."""
     if kind == "Drug":
-        events = ("SELECT d.person_id, ca.ancestor_concept_id AS concept_id, "
+        # One event per delivery and ingredient: a delivery (person, day, CIP13) split over
+        # several 'Maps to' targets that share an ingredient is one exposure to it, not two.
+        events = ("SELECT DISTINCT d.person_id, ca.ancestor_concept_id AS concept_id, "
                   "d.drug_exposure_start_date AS start_date, COALESCE(d.drug_exposure_end_date, "
-                  "d.drug_exposure_start_date) AS end_date FROM drug_exposure d "
+                  "d.drug_exposure_start_date) AS end_date, d.drug_source_value "
+                  "FROM drug_exposure d "
                   "JOIN concept_ancestor ca ON ca.descendant_concept_id = d.drug_concept_id "
                   "JOIN concept c ON c.concept_id = ca.ancestor_concept_id "
                   "AND c.concept_class_id = 'Ingredient' WHERE d.drug_concept_id <> 0")

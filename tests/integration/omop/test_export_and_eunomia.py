@@ -71,3 +71,9 @@ def test_dqd_runs_on_eunomia(tmp_path: Path) -> None:
     # Eunomia is a CDM 5.3 with some text-typed dates: a few checks error (reported, not hidden)
     assert status.get("error", 0) < 0.05 * document["summary"]["checks"]
     assert (tmp_path / "rep" / "dqd.html").is_file()
+    # Eunomia types OBSERVATION.value_as_number VARCHAR: the per-unit ranges still run
+    ranges = [r for r in document["results"]
+              if r["level"] == "CONCEPT" and r["check"].startswith("plausibleValue")]
+    datatype = [r for r in document["results"] if r["check"] == "cdmDatatype"]
+    assert len(ranges) == 18 and not [r for r in ranges if r["status"] == "error"]
+    assert len(datatype) > 50 and {r["status"] for r in datatype} == {"passed"}

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from healthdatahub.engine import get_engine
-from healthdatahub.omop.build import build_cdm
+from healthdatahub.omop.build import build_cdm, prepare_vocabulary
 from healthdatahub.omop.vocab import fixture_dir
 from healthdatahub.omop.vocab.loader import load_vocabulary
 from healthdatahub.snds.synth import generate
@@ -47,3 +48,13 @@ def spark_cdm(extraction: dict[int, Path], vocab: Path,
     with get_engine(name="spark") as engine:
         report = build_cdm(engine, [extraction[2023]], out, vocab)
     return out, report
+
+
+@pytest.fixture(scope="session", params=["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+def fixture_map(request: pytest.FixtureRequest, vocab: Path,
+                tmp_path_factory: pytest.TempPathFactory) -> pa.Table:
+    """The fixture vocabulary's source map, computed once per engine (the source-map tests
+    share it: on Spark each computation costs seconds)."""
+    with get_engine(name=request.param) as engine:
+        prepare_vocabulary(engine, vocab, tmp_path_factory.mktemp(f"map-{request.param}"))
+        return engine.to_arrow("SELECT * FROM source_map")

@@ -10,6 +10,8 @@ import pytest
 
 from healthdatahub.engine import get_engine
 from healthdatahub.omop.build import build_cdm
+from healthdatahub.omop.coverage import coverage
+from healthdatahub.omop.service import register_cdm
 
 # Each test module queries through its own connection, never DuckDB's process-wide default.
 _DB = duckdb.connect()
@@ -25,6 +27,15 @@ def test_build_on_duckdb(duck_cdm: tuple[Path, dict]) -> None:
     out, report = duck_cdm
     assert report["counts"]["person"] == 300 == len(_ids(out / "person"))
     assert report["counts"]["2023.drug_exposure"] > 0 and report["counts"]["drug_era"] > 0
+    # the fixture maps CIM-10 E11.2 to two concepts: every E11.2 record gives two rows
+    split = _DB.sql(f"SELECT condition_concept_id, COUNT(*) FROM read_parquet('{out}/"
+                    "condition_occurrence/**/*.parquet') WHERE condition_source_value LIKE "
+                    "'E112%' GROUP BY 1").fetchall()
+    assert len(split) == 2 and split[0][1] == split[1][1] > 0
+    with get_engine(name="duckdb") as engine:
+        register_cdm(engine, out)
+        cim = coverage(engine)["CIM10"]
+    assert cim["one_to_many_codes"] == 1 and cim["rows"] == cim["records"] + split[0][1]
 
 
 @pytest.mark.spark

@@ -152,3 +152,41 @@ def test_dqd_on_spark_equals_duckdb(spark_cdm: tuple[Path, dict], duck_cdm: tupl
     strip = {"violated", "denominator", "status"}
     assert ({_key(r): {k: r.get(k) for k in strip} for r in got["results"]}
             == {_key(r): {k: r.get(k) for k in strip} for r in ref["results"]})
+
+
+@pytest.fixture(params=["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+def eng(request: pytest.FixtureRequest) -> Engine:
+    with get_engine(name=request.param) as engine:
+        yield engine
+
+
+def test_cdm_datatype_and_concept_value_ranges_on_hand_built_rows(eng: Engine) -> None:
+    eng.register_arrow("person", pa.Table.from_pylist(
+        [{"person_id": 1, "gender_concept_id": 8532, "year_of_birth": 1980}]))
+    # observation_id is a float column: 2.5 is not an integer (the integral floats are);
+    # provider_id is text: 'P7' is not an integer, '7' is. 37393449 in mg/dL (8840) must lie
+    # in 50..500 and in mmol/L (8753) in 1..15 (DQD thresholds: 5 % of the records).
+    obs = [(1.0, "7", 8840, 40.0), (2.0, "7", 8840, 100.0), (2.5, "P7", 8840, 600.0),
+           (4.0, None, 8840, None), (5.0, "7", 8753, 10.0), (6.0, "7", 8753, 12.0)]
+    eng.register_arrow("observation", pa.Table.from_pylist([
+        {"observation_id": i, "person_id": 1, "provider_id": p, "observation_concept_id": 37393449,
+         "unit_concept_id": u, "value_as_number": v} for i, p, u, v in obs]))
+    results = {(r["check"], r["field"], r["concept"]): r
+               for r in run_checks(eng, ["person", "observation"]) if r["table"] == "observation"}
+
+    def got(check: str, field: str, concept: str | None = None) -> tuple[int, int, str]:
+        r = results[(check, field, concept)]
+        return r["violated"], r["denominator"], r["status"]
+
+    assert got("cdmDatatype", "observation_id") == (1, 6, "failed")
+    assert got("cdmDatatype", "provider_id") == (1, 6, "failed")
+    assert got("cdmDatatype", "person_id") == (0, 6, "passed")
+    assert results[("cdmDatatype", "observation_id", None)]["category"] == "Conformance"
+    mg, mmol = "37393449 unit 8840", "37393449 unit 8753"
+    assert got("plausibleValueLow", "observation_concept_id", mg) == (1, 3, "failed")
+    assert got("plausibleValueHigh", "observation_concept_id", mg) == (1, 3, "failed")
+    assert got("plausibleValueLow", "observation_concept_id", mmol) == (0, 2, "passed")
+    assert got("plausibleValueHigh", "observation_concept_id", mmol) == (0, 2, "passed")
+    assert results[("plausibleValueLow", "observation_concept_id", mg)]["threshold"] == 5.0
+    other = "37392176 unit 8749"  # a concept/unit pair without records: not applicable
+    assert got("plausibleValueLow", "observation_concept_id", other)[2] == "not_applicable"

@@ -34,7 +34,8 @@ def test_ald_end_capped_at_observation_end_and_status_confirmed(eng: Engine) -> 
         [{"person_id": _pid("B", 1), "death_date": dt.date(2023, 6, 30)}]))
     eng.register_arrow("source_map", pa.table({"source_vocabulary_id": ["CIM10"],
                                                "source_code": ["E11"], "source_concept_id": [1],
-                                               "target_concept_id": [2]}))
+                                               "target_concept_id": [2],
+                                               "target_rank": [1]}))
     d = dt.date
     eng.register_arrow("imb", pa.Table.from_pylist([
         {"BEN_NIR_PSA": "A", "BEN_RNG_GEM": 1, "IMB_ALD_NUM": 8, "MED_MTF_COD": "E11",

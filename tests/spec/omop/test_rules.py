@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -11,7 +10,7 @@ import pytest
 ENGINE_PARAMS = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]
 
 from healthdatahub.engine import Engine, get_engine
-from healthdatahub.omop.build import EXCLUDED_NATURES, prepare_vocabulary
+from healthdatahub.omop.build import EXCLUDED_NATURES
 from healthdatahub.omop.etl import render
 from healthdatahub.snds.schema import JOIN_KEYS
 
@@ -97,12 +96,10 @@ def test_pmsi_link_uses_birth_rank_and_drops_failures(eng: Engine) -> None:
                      "person_id": int(hashlib.sha256(b"P|SAME|2").hexdigest()[:15], 16)}]
 
 
-def test_source_map_direct_and_via_atc(eng: Engine, vocab: Path, tmp_path: Path) -> None:
-    prepare_vocabulary(eng, vocab, tmp_path)
+def test_source_map_direct_and_via_atc(fixture_map: pa.Table) -> None:
+    codes = {"E119", "Z000", "3400930281055", "3400930280973", "1"}
     rows = {(r["source_vocabulary_id"], r["source_code"]): r["target_concept_id"]
-            for r in eng.to_arrow("SELECT * FROM source_map WHERE source_code IN "
-                                  "('E119', 'Z000', '3400930281055', '3400930280973', '1')")
-            .to_pylist()}
+            for r in fixture_map.to_pylist() if r["source_code"] in codes}
     assert rows[("CIM10", "E119")] >= 2_100_000_000
     assert rows[("CIM10", "Z000")] == 0
     assert rows[("BDPM", "3400930281055")] >= 2_102_000_000

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-KAHN = {"cdmTable": "Conformance", "cdmField": "Conformance", "isRequired": "Conformance",
+KAHN = {"cdmTable": "Conformance", "cdmField": "Conformance", "cdmDatatype": "Conformance",
+        "isRequired": "Conformance",
         "isPrimaryKey": "Conformance", "isForeignKey": "Conformance", "fkDomain": "Conformance",
         "fkClass": "Conformance", "isStandardValidConcept": "Conformance",
         "measurePersonCompleteness": "Completeness",
@@ -92,6 +93,16 @@ def where(predicate: str, weight: str = "1") -> str:
     return f"SUM(CASE WHEN {predicate} THEN {weight} ELSE 0 END)"
 
 
+def not_integer(value: str) -> str:
+    """A non-NULL value that is not an integer: not numeric, or with a fractional part.
+
+    The DQD's ``ISNUMERIC(x) = 0 OR '.' in CAST(ABS(x) AS varchar)``, written on the value's
+    text so it holds for any column type (an integer-valued float passes, as on PostgreSQL).
+    """
+    num = f"TRY_CAST(CAST({value} AS VARCHAR) AS DOUBLE)"
+    return f"{value} IS NOT NULL AND ({num} IS NULL OR ROUND({num}) <> {num})"
+
+
 def birth(alias: str = "p", month: bool = False) -> str:
     """1 January of the birth year, or (``month``) the birth date, else the 1st of its month."""
     if not month:
@@ -150,6 +161,8 @@ def field_checks(src: Sources, f: str, row: dict[str, str]) -> list[Check]:
         return src.count(source, where(predicate))
 
     is_date = "date" in f
+    if (row.get("cdmDatatype") or "").lower() == "integer":
+        add("cdmDatatype", rows_where(not_integer(f"x.{f}")))
     if row.get("isRequired") == "Yes":
         add("isRequired", rows_where(f"x.{f} IS NULL"))
     if row.get("isPrimaryKey") == "Yes":

@@ -1,4 +1,5 @@
-"""Concept-level DQD checks: plausibleGender, plausibleGenderUseDescendants, plausibleUnitConceptIds.
+"""Concept-level DQD checks: plausibleGender, plausibleGenderUseDescendants,
+plausibleUnitConceptIds, and plausibleValueLow/High per concept and unit.
 
 They come from the DQD's ``Concept_Level.csv`` (real SNOMED/LOINC concept ids); the fixture
 vocabulary carries the four gender-specific grouping concepts of plausibleGenderUseDescendants
@@ -60,6 +61,7 @@ def concept_checks(present: set[str], columns: dict[str, set[str]],
                 f"{base} AND COALESCE(x.unit_concept_id, -1) NOT IN ({allowed})")),
                 src.count(None, where(base)), threshold(row, "plausibleUnitConceptIds"),
                 concept_id=cid))
+        out.extend(value_range_checks(src, f, row))
     for t, f, prefix, want, label in LOCAL_GENDER:
         if t in present and f in columns.get(t, set()):
             src = sources.setdefault(t, Sources(t, present, columns))
@@ -69,4 +71,23 @@ def concept_checks(present: set[str], columns: dict[str, set[str]],
                 f"x.{f} LIKE '{prefix}%' AND p.gender_concept_id <> {want}")),
                 src.count(None, where(f"x.{f} LIKE '{prefix}%'")), 0.0,
                 concept_id=f"source {prefix}* ({label})"))
+    return out
+
+
+def value_range_checks(src: Sources, f: str, row: dict[str, str]) -> list[Check]:
+    """plausibleValueLow/High for one concept and unit: records of that concept in that unit
+    whose ``value_as_number`` is below the low (above the high) bound; the denominator is the
+    records of the concept in the unit with a value (the DQD's definition)."""
+    cid, unit = row["conceptId"].strip(), (row.get("unitConceptId") or "").strip()
+    if not unit or unit == "NA" or not {"unit_concept_id", "value_as_number"} <= src.cols:
+        return []
+    out: list[Check] = []
+    value = "TRY_CAST(x.value_as_number AS DOUBLE)"  # a CDM loaded from text may type it VARCHAR
+    base = f"x.{f} = {int(cid)} AND x.unit_concept_id = {int(unit)} AND {value} IS NOT NULL"
+    for name, op in (("plausibleValueLow", "<"), ("plausibleValueHigh", ">")):
+        bound = (row.get(name) or "").strip()
+        if re.fullmatch(r"-?\d+(\.\d+)?", bound):
+            out.append(Check(name, "CONCEPT", src.t, f, src.count(None, where(
+                f"{base} AND {value} {op} {bound}")), src.count(None, where(base)),
+                threshold(row, name), concept_id=f"{cid} unit {unit}"))
     return out

@@ -1,9 +1,10 @@
 """The ETL's SQL models (one ``.sql`` per CDM table or staging step), rendered with Jinja2.
 
 Models are written once in DuckDB's dialect and run on every engine. The only templating is
-parameters (dates, salt, flags) and the ``hid(expr, prefix)`` macro: a stable 60-bit integer
+parameters (dates, salt, flags), the ``hid(expr, prefix)`` macro: a stable 60-bit integer
 id, the first 15 hex digits of ``sha256(prefix || '|' || expr)``, parsed with portable
-``strpos``/``substr`` arithmetic so that DuckDB and Spark give the very same id.
+``strpos``/``substr`` arithmetic so that DuckDB and Spark give the very same id, and
+``per_target(expr)``: an id's text made distinct per target concept of a one-to-many map.
 """
 
 from __future__ import annotations
@@ -28,11 +29,22 @@ def hid(expr: str, prefix: str) -> str:
     return "CAST((" + " + ".join(terms) + ") AS BIGINT)"
 
 
+def per_target(expr: str, alias: str = "m") -> str:
+    """``expr`` suffixed with ``'|' || target`` for a code's second and later targets.
+
+    A source row whose code has several 'Maps to' targets becomes one CDM row per target; the
+    first target (the lowest id, the one the ETL used to pick alone) keeps the row's id.
+    """
+    return (f"({expr}) || CASE WHEN COALESCE({alias}.target_rank, 1) > 1 THEN '|' || "
+            f"CAST({alias}.target_concept_id AS VARCHAR) ELSE '' END")
+
+
 @cache
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False,
                              keep_trailing_newline=True)
     env.globals["hid"] = hid
+    env.globals["per_target"] = per_target
     env.globals["join_keys"] = " AND ".join(f"h.{k} = p.{k}" for k in JOIN_KEYS)
     return env
 

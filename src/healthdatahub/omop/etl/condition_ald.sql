@@ -2,8 +2,9 @@
 -- type 32879 (registry), status 32893 (confirmed diagnosis: granted after the insurer's
 -- medical review), dated by the exoneration's start and end. An exoneration is granted for
 -- years ahead: its planned end is not an observed end, so the end is capped at the end of
--- observation (the last extraction day, or the death date), never before the start.
-SELECT {{ hid("i.BEN_NIR_PSA || '|' || CAST(i.BEN_RNG_GEM AS VARCHAR) || '|ALD|' || CAST(i.IMB_ALD_NUM AS VARCHAR) || '|' || COALESCE(i.MED_MTF_COD, '') || '|' || CAST(i.IMB_ALD_DTD AS VARCHAR)", "C") }} AS condition_occurrence_id,
+-- observation (the last extraction day, or the death date), never before the start. One row
+-- per 'Maps to' target of the code.
+SELECT {{ hid(per_target("i.BEN_NIR_PSA || '|' || CAST(i.BEN_RNG_GEM AS VARCHAR) || '|ALD|' || CAST(i.IMB_ALD_NUM AS VARCHAR) || '|' || COALESCE(i.MED_MTF_COD, '') || '|' || CAST(i.IMB_ALD_DTD AS VARCHAR)"), "C") }} AS condition_occurrence_id,
        {{ hid("i.BEN_NIR_PSA || '|' || CAST(i.BEN_RNG_GEM AS VARCHAR)", "P") }} AS person_id,
        COALESCE(m.target_concept_id, 0) AS condition_concept_id,
        CAST(i.IMB_ALD_DTD AS DATE) AS condition_start_date,

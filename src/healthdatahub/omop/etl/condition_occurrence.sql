@@ -1,5 +1,6 @@
 -- PMSI diagnoses: principal (DP, 32902), related (DR) and associated (DAS, T_MCOaaD) as
--- secondary (32908), dated by the stay; codes mapped through CIM10 'Maps to'.
+-- secondary (32908), dated by the stay; codes mapped through CIM10 'Maps to' (one row per
+-- target when a code has several).
 WITH dx AS (
   SELECT stay_id, person_id, start_date, end_date, 'DP' AS kind, 32902 AS status, DGN_PAL AS code
   FROM pmsi_stays WHERE DGN_PAL IS NOT NULL
@@ -14,7 +15,7 @@ WITH dx AS (
 ), coded AS (
   SELECT *, regexp_replace(upper(code), '[^A-Z0-9]', '', 'g') AS norm FROM dx
 )
-SELECT {{ hid("CAST(x.stay_id AS VARCHAR) || '|' || x.kind || '|' || x.norm", "C") }} AS condition_occurrence_id,
+SELECT {{ hid(per_target("CAST(x.stay_id AS VARCHAR) || '|' || x.kind || '|' || x.norm"), "C") }} AS condition_occurrence_id,
        x.person_id, COALESCE(m.target_concept_id, 0) AS condition_concept_id,
        x.start_date AS condition_start_date,
        CAST(x.start_date AS TIMESTAMP) AS condition_start_datetime,

@@ -1,6 +1,7 @@
--- DCIR deliveries (summed per patient, day and CIP13), mapped through BDPM 'Maps to' or ATC;
+-- DCIR deliveries (summed per patient, day and CIP13), mapped through BDPM 'Maps to' (one row
+-- per target) or ATC;
 -- days supply = packs x the pack's days (30 when unknown).
-SELECT {{ hid("d.BEN_NIR_PSA || '|' || CAST(d.BEN_RNG_GEM AS VARCHAR) || '|' || CAST(d.care_date AS VARCHAR) || '|' || d.cip13", "D") }} AS drug_exposure_id,
+SELECT {{ hid(per_target("d.BEN_NIR_PSA || '|' || CAST(d.BEN_RNG_GEM AS VARCHAR) || '|' || CAST(d.care_date AS VARCHAR) || '|' || d.cip13"), "D") }} AS drug_exposure_id,
        {{ hid("d.BEN_NIR_PSA || '|' || CAST(d.BEN_RNG_GEM AS VARCHAR)", "P") }} AS person_id,
        COALESCE(m.target_concept_id, 0) AS drug_concept_id,
        d.care_date AS drug_exposure_start_date,

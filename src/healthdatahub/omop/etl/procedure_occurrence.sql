@@ -1,5 +1,6 @@
--- CCAM acts of PMSI MCO stays (T_MCOaaA), dated entry date + ENT_DAT_DEL days.
-SELECT {{ hid("CAST(s.stay_id AS VARCHAR) || '|' || a.CDC_ACT || '|' || COALESCE(a.RUM_SEQ, '') || '|' || CAST(COALESCE(a.ENT_DAT_DEL, 0) AS VARCHAR) || '|' || COALESCE(a.PHA_ACT, '') || COALESCE(a.ACV_ACT, '')", "PO") }} AS procedure_occurrence_id,
+-- CCAM acts of PMSI MCO stays (T_MCOaaA), dated entry date + ENT_DAT_DEL days; one row per
+-- 'Maps to' target of the act.
+SELECT {{ hid(per_target("CAST(s.stay_id AS VARCHAR) || '|' || a.CDC_ACT || '|' || COALESCE(a.RUM_SEQ, '') || '|' || CAST(COALESCE(a.ENT_DAT_DEL, 0) AS VARCHAR) || '|' || COALESCE(a.PHA_ACT, '') || COALESCE(a.ACV_ACT, '')"), "PO") }} AS procedure_occurrence_id,
        s.person_id, COALESCE(m.target_concept_id, 0) AS procedure_concept_id,
        s.start_date + CAST(COALESCE(a.ENT_DAT_DEL, 0) AS INTEGER) AS procedure_date,
        CAST(s.start_date + CAST(COALESCE(a.ENT_DAT_DEL, 0) AS INTEGER) AS TIMESTAMP) AS procedure_datetime,
