@@ -2,6 +2,7 @@
 Spark local on 100k for the ratio, and a 70 M-row CONCEPT_ANCESTOR-shaped vocabulary load.
 
     .venv/bin/python bench/bench_omop.py [--sizes 100000 300000 1000000] [--spark-size 100000]
+        [--years 1]   # --years 4: 2020-2023 extractions of the same population, one build
 
 Extractions come from ``healthdatahub.snds.synth.generate`` (seed 42), generated once under
 ``--work`` (default /tmp/hdh-bench-omop) and reused. Each build runs in a subprocess: its
@@ -81,8 +82,8 @@ def run_child(args: list[str]) -> dict:
             "peak_rss_tree_mb": round(peak[0] / 1024), "ru_maxrss_mb": round(usage.ru_maxrss / 1024)}
 
 
-def child_build(src: Path, out: Path, vocab: Path, engine_name: str) -> dict:
-    """Build one CDM from scratch; step timings, source row counts."""
+def child_build(srcs: list[Path], out: Path, vocab: Path, engine_name: str) -> dict:
+    """Build one CDM from scratch (one source folder per year); step timings, source rows."""
     import duckdb
 
     from healthdatahub.engine import get_engine
@@ -91,7 +92,7 @@ def child_build(src: Path, out: Path, vocab: Path, engine_name: str) -> dict:
     marks: list[tuple[str, float]] = []
     with get_engine(name=engine_name) as engine:
         started = time.perf_counter()
-        report = build_cdm(engine, [src], out, vocab, step=lambda m: marks.append(
+        report = build_cdm(engine, srcs, out, vocab, step=lambda m: marks.append(
             (m, time.perf_counter())), force=True)
         total = time.perf_counter() - started
     marks.append(("end", started + total))
@@ -102,8 +103,12 @@ def child_build(src: Path, out: Path, vocab: Path, engine_name: str) -> dict:
             key = "condition_occurrence (ALD)"
         steps[key] = round(steps.get(key, 0) + t1 - t0, 2)
     con = duckdb.connect()
-    rows = {p.name: con.sql(f"SELECT COUNT(*) FROM read_parquet('{p}/*.parquet')").fetchall()[0][0]
-            for p in sorted(src.iterdir()) if p.is_dir() and any(p.glob("*.parquet"))}
+    rows: dict[str, int] = {}
+    for src in srcs:
+        for p in sorted(src.iterdir()):
+            if p.is_dir() and any(p.glob("*.parquet")):
+                n = con.sql(f"SELECT COUNT(*) FROM read_parquet('{p}/*.parquet')").fetchall()[0][0]
+                rows[p.name] = rows.get(p.name, 0) + n
     return {"engine": engine_name, "seconds": round(total, 1), "steps": steps,
             "source_rows": rows, "cdm_rows": report["counts"]}
 
@@ -144,14 +149,17 @@ def child_vocab(rows: int, work: Path) -> dict:
             "tsv_gb": round(tsv.stat().st_size / 1e9, 2)}
 
 
-def ensure_extraction(work: Path, n: int) -> Path:
-    """The synthetic extraction of ``n`` beneficiaries (generated once, then reused)."""
+def ensure_extraction(work: Path, n: int, year: int = 2023) -> Path:
+    """The synthetic extraction of ``n`` beneficiaries for ``year`` (generated once, reused).
+
+    Every year uses seed 42: the same population, with that year's claims.
+    """
     from healthdatahub.snds.synth import generate
 
-    path = work / f"snds-n{n}"
+    path = work / (f"snds-n{n}" if year == 2023 else f"snds-n{n}-y{year}")
     if not (path / "manifest.json").is_file():
         t = time.perf_counter()
-        generate(path, n, 42)
+        generate(path, n, 42, year=year)
         print(f"generated {path} in {time.perf_counter() - t:.0f} s", file=sys.stderr)
     return path
 
@@ -201,11 +209,14 @@ def main() -> int:
     p.add_argument("--spark-size", type=int, default=100_000, help="0 to skip Spark")
     p.add_argument("--vocab-rows", type=int, default=70_000_000, help="0 to skip")
     p.add_argument("--work", type=Path, default=Path("/tmp/hdh-bench-omop"))
+    p.add_argument("--years", type=int, default=1,
+                   help="extraction years per build (2023 and the years before it)")
     p.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.child:
         kind, *rest = a.child
-        result = (child_build(Path(rest[0]), Path(rest[1]), Path(rest[2]), rest[3])
+        result = (child_build([Path(x) for x in rest[0].split(",")], Path(rest[1]),
+                              Path(rest[2]), rest[3])
                   if kind == "build" else child_vocab(int(rest[0]), Path(rest[1])))
         print(json.dumps(result))
         return 0
@@ -215,9 +226,10 @@ def main() -> int:
     runs = [(n, "duckdb") for n in a.sizes] + ([(a.spark_size, "spark")] if a.spark_size else [])
     builds = []
     for n, engine in runs:
-        src = ensure_extraction(a.work, n)
-        r = run_child(["build", str(src), str(a.work / f"cdm-{engine}-{n}"), str(vocab), engine])
-        builds.append({"persons": n, **r})
+        srcs = [ensure_extraction(a.work, n, 2023 - k) for k in range(a.years)]
+        r = run_child(["build", ",".join(map(str, srcs)), str(a.work / f"cdm-{engine}-{n}"),
+                       str(vocab), engine])
+        builds.append({"persons": n, "years": a.years, **r})
         print(f"{engine} {n:,}: {r['seconds']} s, {r['peak_rss_tree_mb']} MB", file=sys.stderr)
     doc = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                        "load_avg_at_start": load_at_start}, "builds": builds}
