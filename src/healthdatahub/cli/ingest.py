@@ -32,6 +32,9 @@ def ingest(
         str | None, typer.Option(help="Dates also accepted as: iso, ddmmyyyy, dd/mm/yyyy.")
     ] = None,
     decimal: Annotated[str, typer.Option(help="Decimal separator of numbers.")] = ".",
+    requested_by: Annotated[
+        int | None, typer.Option(hidden=True, help="Portal user the job is run for.")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Validate a delivery against its schema and land it (exit 1 when it is rejected)."""
@@ -40,7 +43,7 @@ def ingest(
     outcome = ingest_files(settings(), dataset, list(paths), version=version, policy=policy,
                            max_error_rate=max_error_rate, schema=schema, delimiter=delimiter,
                            encoding=encoding, date_format=date_format, decimal_char=decimal,
-                           progress=progress(not as_json))
+                           progress=progress(not as_json), requested_by=requested_by)
     emit(outcome, as_json)
     if not outcome.ok and not outcome.details.get("noop"):
         raise typer.Exit(1)

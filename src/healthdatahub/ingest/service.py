@@ -90,8 +90,13 @@ def ingest_files(settings: Settings, dataset: str, paths: list[str | Path], *,
                  max_error_rate: float | None = None, schema: str | None = None,
                  delimiter: str = ";", encoding: str | None = None,
                  date_format: str | None = None, decimal_char: str = ".",
-                 progress: ProgressSink | None = None) -> Outcome:
-    """Validate a delivery and land it as a new dataset version (or reject it with a report)."""
+                 progress: ProgressSink | None = None,
+                 requested_by: int | None = None) -> Outcome:
+    """Validate a delivery and land it as a new dataset version (or reject it with a report).
+
+    ``requested_by`` (a portal user id) goes into the job's params: that user then sees the
+    job and its report in the portal.
+    """
     started = time.perf_counter()
     ensure_schema(settings)
     pol = records.dataset_and_policy(settings, dataset, policy=policy,
@@ -118,7 +123,8 @@ def ingest_files(settings: Settings, dataset: str, paths: list[str | Path], *,
         clean_stale_tmp(folder)
     label = f"Ingest {len(delivery.files)} files into {dataset}"
     with run_job(settings, "ingest", label, total=len(delivery.tables()) * 2,
-                 params={"dataset": dataset, "paths": [str(p) for p in paths]},
+                 params={"dataset": dataset, "paths": [str(p) for p in paths],
+                         **({"requested_by": requested_by} if requested_by else {})},
                  progress=progress) as job:
         ingestion_id = records.start_ingestion(settings, pol["dataset_id"],
                                                [str(p) for p in paths], job.id)

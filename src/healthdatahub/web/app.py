@@ -36,6 +36,7 @@ ROUTERS: tuple[str, ...] = (
     "healthdatahub.web.routers.api:router",
     "healthdatahub.web.routers.catalogue:router",
     "healthdatahub.web.routers.linkage:router",
+    "healthdatahub.web.routers.ingest:router",
     "healthdatahub.web.routers.indicators:router",
 )
 

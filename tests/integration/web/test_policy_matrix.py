@@ -43,6 +43,7 @@ EXPECTED = {
     "linkage_home": EDITOR, "linkage_project": EDITOR, "linkage_upload_form": EDITOR,
     "linkage_report_page": EDITOR, "linkage_run": OPERATOR, "linkage_deliver": OPERATOR,
     "api_linkage_upload": EDITOR, "api_linkage_status": EDITOR, "api_linkage_report": EDITOR,
+    "ingest_home": EDITOR, "ingest_upload": EDITOR, "ingest_report_page": EDITOR,
     "indicators_library": PUBLIC, "indicators_phenotype": PUBLIC,
     "indicators_phenotype_definition": PUBLIC, "indicators_phenotype_sql": PUBLIC,
     "indicators_published": PUBLIC, "indicators_published_file": PUBLIC,
@@ -53,7 +54,7 @@ FILL = {"project_id": "1", "job_id": "999999", "user_id": "999999", "token_id": 
         "token": "not-a-real-invitation-token", "code": "en", "path": "portal.css",
         "slug": "no-such-db", "table": "NO_TABLE", "project": "no-such-linkage", "holder": "h"}
 FILL.update({"name": "no_such_phenotype", "pid": "ind-none", "filename": "data.csv",
-             "request_id": "999999"})
+             "request_id": "999999", "ingestion_id": "999999"})
 
 
 def _routes(app) -> list[tuple[str, str, str]]:

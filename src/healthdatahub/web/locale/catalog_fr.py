@@ -175,6 +175,17 @@ FR: dict[str, str] = {
     "linked": "appariée", "delivered": "livrée", "bytes": "octets", "received": "reçues",
     "ambiguous": "ambiguës", "unlinked": "non appariées",
     # --- end linkage ---
+    # --- ingest ---
+    "Deliveries": "Livraisons", "Deliver": "Livrer", "My deliveries": "Mes livraisons",
+    "Deliver the files of a dataset: they are checked against the dataset's schema, and land only when the whole delivery passes. The report says, for each table and column, what is wrong and on which lines.":
+        "Livrez les fichiers d'un jeu de données : ils sont contrôlés selon son schéma et ne "
+        "sont versés que si toute la livraison est conforme. Le rapport indique, pour chaque "
+        "table et colonne, ce qui ne va pas et à quelles lignes.",
+    "Dataset (e.g. snds)": "Jeu de données (par ex. snds)", "Dataset": "Jeu de données",
+    "Errors": "Erreurs", "Validation report": "Rapport de validation",
+    "No delivery yet.": "Aucune livraison pour l'instant.", "landed": "versée",
+    "quarantined": "en quarantaine", "pending": "en attente",
+    # --- end ingest ---
     # --- indicators ---
     "Age bands": "Classes d'âge", "Algorithm library": "Bibliothèque d'algorithmes",
     "All of France": "Toute la France", "Ask for an indicator": "Demander un indicateur",

@@ -24,6 +24,7 @@ from healthdatahub.web import policy
 from healthdatahub.web.deps import Me, get_settings
 from healthdatahub.web.launch import start_command
 from healthdatahub.web.render import render
+from healthdatahub.web.security import REPORT_CSP
 
 router = APIRouter()
 HOLDERS_AND_OPERATORS = frozenset({"data_holder", "operator"})
@@ -38,8 +39,6 @@ policy.register({
     "api_linkage_status": policy.Rule("signed_in", HOLDERS_AND_OPERATORS, token=True),
     "api_linkage_report": policy.Rule("signed_in", HOLDERS_AND_OPERATORS, token=True),
 })
-#: The report page is a generated, script-free document with its own inline styles.
-REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
 
 
 def actor_of(request: Request, principal: policy.Principal) -> Actor:
