@@ -8,3 +8,9 @@ class HubError(Exception):
     """
 
     exit_code = 2
+
+
+class NotFound(HubError):
+    """What the user named does not exist (the web layer answers 404)."""
+
+    status_code = 404

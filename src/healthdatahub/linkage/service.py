@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from healthdatahub.config import Settings
-from healthdatahub.errors import HubError
+from healthdatahub.errors import HubError, NotFound
 from healthdatahub.linkage import vault
 from healthdatahub.linkage.access import (
     Actor,
@@ -56,7 +56,7 @@ def _event(audit: AuditHook, actor: Actor, action: str, object_id: str,
 def _project(session: Session, slug: str) -> LinkageProject:
     found = session.scalar(select(LinkageProject).where(LinkageProject.slug == slug))
     if found is None:
-        raise HubError(f"Linkage project {slug!r} does not exist.")
+        raise NotFound(f"Linkage project {slug!r} does not exist.")
     return found
 
 
@@ -64,7 +64,7 @@ def _holder(session: Session, project: LinkageProject, slug: str) -> LinkageHold
     found = session.scalar(select(LinkageHolder).where(
         LinkageHolder.project_id == project.id, LinkageHolder.slug == slug))
     if found is None:
-        raise HubError(f"Linkage project {project.slug!r} has no holder {slug!r}.")
+        raise NotFound(f"Linkage project {project.slug!r} has no holder {slug!r}.")
     return found
 
 

@@ -23,6 +23,7 @@ from healthdatahub.store.models_linkage import LinkageHolder, LinkageProject
 from healthdatahub.web import policy
 from healthdatahub.web.deps import Me, get_settings
 from healthdatahub.web.launch import start_command
+from healthdatahub.web.routers.api import ErrorOut
 from healthdatahub.web.render import render
 from healthdatahub.web.security import REPORT_CSP
 
@@ -171,6 +172,12 @@ def linkage_deliver(request: Request, principal: Me, project: str) -> Response:
 
 # -- API --------------------------------------------------------------------------------------
 
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut} for status in (400, 401, 403, 404, 413, 415, 422)}
+_CSV_BODY = {"requestBody": {"required": True, "content": {
+    "text/csv": {"schema": {"type": "string", "description": "The holder table (CSV)."}}}}}
+
+
 class HolderStatus(BaseModel):
     """A holder slot's progress: its state and counts (never a value from the table)."""
 
@@ -190,7 +197,8 @@ class UploadOut(BaseModel):
 
 
 @router.post("/api/v1/linkage/{project}/holders/{holder}/upload", name="api_linkage_upload",
-             response_model=UploadOut, status_code=201)
+             response_model=UploadOut, status_code=201, responses=_ERRORS,
+             openapi_extra=_CSV_BODY)
 async def api_linkage_upload(request: Request, principal: Me, project: str,
                              holder: str) -> dict[str, Any]:
     """Upload a holder table (the request body, CSV) with a token scoped to its project."""
@@ -202,7 +210,7 @@ async def api_linkage_upload(request: Request, principal: Me, project: str,
 
 
 @router.get("/api/v1/linkage/{project}/status", name="api_linkage_status",
-            response_model=list[HolderStatus])
+            response_model=list[HolderStatus], responses=_ERRORS)
 def api_linkage_status(request: Request, principal: Me, project: str) -> list[dict[str, Any]]:
     """The progress of my holder slots in a project (every slot for operators)."""
     try:
@@ -211,7 +219,8 @@ def api_linkage_status(request: Request, principal: Me, project: str) -> list[di
         raise _refused(exc) from None
 
 
-@router.get("/api/v1/linkage/{project}/holders/{holder}/report", name="api_linkage_report")
+@router.get("/api/v1/linkage/{project}/holders/{holder}/report", name="api_linkage_report",
+            responses=_ERRORS)
 def api_linkage_report(request: Request, principal: Me, project: str,
                        holder: str) -> dict[str, Any]:
     """The holder's linkage report as JSON."""
