@@ -184,17 +184,23 @@ def get_request(settings: Settings, request_id: int) -> dict[str, Any]:
                 "permanent_id": result.permanent_id if result else None}
 
 
+def _open_request(session: Any, request_id: int) -> IndicatorRequest:
+    """A request that can still be reviewed or run (not refused, not published)."""
+    row = session.get(IndicatorRequest, request_id)
+    if row is None:
+        raise HubError(f"No request {request_id}.")
+    if row.state in ("refused", "published"):
+        raise HubError(f"Request {request_id} is already {row.state}.")
+    return row
+
+
 def accept_request(settings: Settings, request_id: int, template: str,
                    params: dict[str, Any]) -> Outcome:
     """An operator's review: the template and parameters a request will run with (``accepted``)."""
     raw, _bands = _split(params, settings)
     templates.parse_params(template, raw)  # refuse what could not run before recording it
     with session_scope(settings) as session:
-        row = session.get(IndicatorRequest, request_id)
-        if row is None:
-            raise HubError(f"No request {request_id}.")
-        if row.state in ("refused", "published"):
-            raise HubError(f"Request {request_id} is already {row.state}.")
+        row = _open_request(session, request_id)
         row.template, row.params, row.state = template, dict(params), "accepted"
         row.updated_at = utcnow()
     return Outcome("request-accept", f"Request {request_id} accepted.",
@@ -269,11 +275,7 @@ def run_request(settings: Settings, request_id: int, source_dir: Path,
     """Turn a request into a template run: refused when differencing, else published."""
     ensure_schema(settings)
     with session_scope(settings) as session:
-        row = session.get(IndicatorRequest, request_id)
-        if row is None:
-            raise HubError(f"No request {request_id}.")
-        if row.state in ("refused", "published"):
-            raise HubError(f"Request {request_id} is already {row.state}.")
+        row = _open_request(session, request_id)
         template, params = row.template, dict(row.params)
     if not params.get("phenotype"):
         raise HubError(f"Request {request_id} names no phenotype to run; accept it with one.")

@@ -178,24 +178,10 @@ def test_association_requests_operator_runs_result_is_protected(portal: Settings
         assert location.rsplit("/", 1)[1] in library.text
 
 
-def _small_age_cut(settings: Settings, extraction: Path) -> int:
-    """An age above which 1 to 10 people of the population are (a small group)."""
-    from healthdatahub.engine import get_engine
-    from healthdatahub.indicators.templates import register_snds
 
-    with get_engine(settings) as engine:
-        register_snds(engine, extraction)
-        for cut in range(110, 60, -1):
-            n = engine.scalar(f"SELECT count(*) FROM IR_BEN_R WHERE 2023 - BEN_NAI_ANN > {cut} "
-                              "AND (BEN_DCD_DTE IS NULL OR BEN_DCD_DTE >= DATE '2023-01-01')")
-            if 1 <= n <= 10:
-                return cut
-    pytest.skip("no small age group in this extraction")
-
-
-def test_operator_run_of_a_differencing_request_is_refused(portal: Settings,
-                                                           extraction: Path) -> None:
-    cut = _small_age_cut(portal, extraction)
+def test_operator_run_of_a_differencing_request_is_refused(portal: Settings, extraction: Path,
+                                                           small_age_cut: int) -> None:
+    cut = small_age_cut
     base = {"phenotype": "hta_traitee", "year": "2023", "by": "sex", "bands": "0-"}
     first = service.submit_request(portal, "Association A", "hta", "", "2023", "", "prevalence",
                                    base).details["id"]

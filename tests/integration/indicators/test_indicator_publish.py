@@ -7,11 +7,9 @@ import json
 import re
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from healthdatahub.config import Settings
-from healthdatahub.engine import get_engine
 from healthdatahub.indicators import service
 from healthdatahub.indicators.publish import FILES
 from healthdatahub.store import session_scope
@@ -75,28 +73,16 @@ def test_publish_files_idempotent_and_store_rows(store_settings: Settings,
     assert "published" not in other.paths
 
 
-def _age_cut(settings: Settings, extraction: Path) -> int:
-    """An age above which 1 to 10 people of the population are (a small group)."""
-    from healthdatahub.indicators.templates import register_snds
-
-    with get_engine(settings) as engine:
-        register_snds(engine, extraction)
-        for cut in range(110, 60, -1):
-            n = engine.scalar(f"SELECT count(*) FROM IR_BEN_R WHERE 2023 - BEN_NAI_ANN > {cut} "
-                              "AND (BEN_DCD_DTE IS NULL OR BEN_DCD_DTE >= DATE '2023-01-01')")
-            if 1 <= n <= 10:
-                return cut
-    pytest.skip("no small age group in this extraction")
-
 
 def test_guichet_publishes_then_refuses_a_differencing_request(store_settings: Settings,
-                                                               extraction: Path) -> None:
+                                                               extraction: Path,
+                                                               small_age_cut: int) -> None:
     base = {"phenotype": "hta_traitee", "year": "2023", "by": "sex", "bands": "0-"}
     rid = service.submit_request(store_settings, "Association A", "hta_traitee", "France",
                                  "2023", "awareness", "prevalence", base).details["id"]
     done = service.run_request(store_settings, rid, extraction)
     assert done.ok and done.details["state"] == "published"
-    cut = _age_cut(store_settings, extraction)
+    cut = small_age_cut
     sneaky = {**base, "where": f"age_max={cut}"}
     rid2 = service.submit_request(store_settings, "Association B", "hta_traitee", "France",
                                   "2023", "", "prevalence", sneaky).details["id"]
