@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
@@ -79,20 +80,29 @@ def test_population_tables_are_the_same(both: Engine) -> None:
         assert sum(c[-1] for c in omop) == 300
 
 
+def _rewrite(extraction: Path, tmp_path: Path, table: str, change) -> Path:
+    """A copy of ``extraction`` whose ``table`` is ``change(table)``."""
+    source = tmp_path / "snds"
+    shutil.copytree(extraction, source)
+    folder = source / table
+    changed = change(pq.read_table(folder))
+    shutil.rmtree(folder)
+    folder.mkdir()
+    pq.write_table(changed, folder / "part-0.parquet")
+    return source
+
+
+def _set(table: pa.Table, column: str, where: pa.ChunkedArray, value: int) -> pa.Table:
+    field = table.schema.field(column)
+    return table.set_column(table.schema.get_field_index(column), field,
+                            pc.if_else(where, pa.scalar(value, field.type), table.column(column)))
+
+
 def test_ald_nature_is_not_kept_by_the_etl(extraction, vocab, tmp_path: Path) -> None:
     """The documented difference: an exoneration of another nature than 41/43/45 is not an
     ALD for the SNDS compiler, and is one on OMOP (the ETL does not keep IMB_ETM_NAT)."""
-    source = tmp_path / "snds"
-    shutil.copytree(extraction[YEAR], source)
-    imb = source / "IR_IMB_R"
-    table = pq.read_table(imb)
-    e11 = pc.starts_with(table.column("MED_MTF_COD"), "E11")
-    table = table.set_column(table.schema.get_field_index("IMB_ETM_NAT"), "IMB_ETM_NAT",
-                             pc.if_else(e11, pc.cast(30, table.schema.field("IMB_ETM_NAT").type),
-                                        table.column("IMB_ETM_NAT")))
-    shutil.rmtree(imb)
-    imb.mkdir()
-    pq.write_table(table, imb / "part-0.parquet")
+    source = _rewrite(extraction[YEAR], tmp_path, "IR_IMB_R", lambda t: _set(
+        t, "IMB_ETM_NAT", pc.starts_with(t.column("MED_MTF_COD"), "E11"), 30))
     with get_engine(name="duckdb") as engine:
         build_cdm(engine, [source], tmp_path / "cdm", vocab)
         templates.register_snds(engine, extraction[YEAR])
@@ -101,3 +111,23 @@ def test_ald_nature_is_not_kept_by_the_etl(extraction, vocab, tmp_path: Path) ->
         register_cdm(engine, tmp_path / "cdm", vocab)
         assert before and _snds(engine, Ald(("E11",))) == set()
         assert _omop(engine, Ald(("E11",))) == before
+
+
+def test_prs_dpn_qlp_71_lines_count_on_snds_only(extraction, vocab, tmp_path: Path) -> None:
+    """The documented difference: the ETL drops PRS_DPN_QLP = 71 lines, the SNDS compiler
+    only DPN_QLF = 71 ones; one person's antidiabetic deliveries flagged so leave OMOP only."""
+    drugs = PHENOTYPES["diabete_t2"].criterion.criteria[0]
+    with get_engine(name="duckdb") as engine:
+        templates.register_snds(engine, extraction[YEAR])
+        before = _snds(engine, drugs)
+    flagged = sorted(before)[0]
+    nir, rng = flagged.split(":")
+    source = _rewrite(extraction[YEAR], tmp_path, "ER_PRS_F", lambda t: _set(
+        t, "PRS_DPN_QLP", pc.and_(pc.equal(t.column("BEN_NIR_PSA"), nir),
+                                  pc.equal(t.column("BEN_RNG_GEM"), int(rng))), 71))
+    with get_engine(name="duckdb") as engine:
+        build_cdm(engine, [source], tmp_path / "cdm", vocab)
+        templates.register_snds(engine, source)
+        register_cdm(engine, tmp_path / "cdm", vocab)
+        assert _snds(engine, drugs) == before
+        assert _omop(engine, drugs) == before - {flagged}
