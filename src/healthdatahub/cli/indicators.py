@@ -16,6 +16,8 @@ indicator_app = typer.Typer(help="Phenotype library and indicator templates.",
 request_app = typer.Typer(help="The guichet: indicator requests from associations.",
                           no_args_is_help=True)
 Source = Annotated[Path, typer.Option("--source", help="SNDS extraction folder.")]
+Cdm = Annotated[str | None, typer.Option(
+    "--cdm", help="Run on an OMOP CDM instead: its folder, or its name under <data dir>/omop/.")]
 Params = Annotated[list[str] | None, typer.Option("--param", help="key=value (repeatable).")]
 
 
@@ -27,6 +29,15 @@ def _params(items: list[str] | None) -> dict[str, str]:
             raise HubError(f"Parameter {item!r} is not key=value.")
         pairs[key.strip()] = value.strip()
     return pairs
+
+
+def _cdm_folder(cdm: str) -> Path:
+    from healthdatahub.omop.service import cdm_dir
+
+    folder = Path(cdm) if Path(cdm).is_dir() else cdm_dir(settings(), cdm)
+    if not (folder / "person").is_dir() or not (folder / "_build.json").is_file():
+        raise HubError(f"No OMOP CDM in {folder}; build one with `hdh omop build`.")
+    return folder
 
 
 @indicator_app.command("list")
@@ -49,6 +60,8 @@ def list_cmd(as_json: JsonFlag = False) -> None:
 @indicator_app.command("show")
 def show(phenotype: Annotated[str, typer.Argument(help="Phenotype name.")],
          sql: Annotated[bool, typer.Option("--sql", help="Print the compiled SQL.")] = False,
+         omop: Annotated[bool, typer.Option("--omop", help="With --sql: over OMOP CDM tables.")]
+         = False,
          year: Annotated[int, typer.Option(help="Year the SQL is compiled for.")] = 2023,
          as_json: JsonFlag = False) -> None:
     """Show a phenotype's definition (and its SQL)."""
@@ -58,21 +71,26 @@ def show(phenotype: Annotated[str, typer.Argument(help="Phenotype name.")],
     if as_json:
         emit_json(source)
     elif sql:
-        out.print(source["sql"], highlight=False, markup=False)
+        out.print(source["omop_sql" if omop else "sql"], highlight=False, markup=False)
     else:
         out.print(json.dumps(source["definition"], indent=2, ensure_ascii=False),
                   highlight=False, markup=False)
 
 
 @indicator_app.command("run")
-def run(template: Annotated[str, typer.Argument(help="Template name.")], source: Source,
-        param: Params = None,
+def run(template: Annotated[str, typer.Argument(help="Template name.")],
+        source: Annotated[Path | None, typer.Option("--source", help="SNDS extraction folder.")]
+        = None, cdm: Cdm = None, param: Params = None,
         publish: Annotated[bool, typer.Option("--publish", help="Publish as open data.")] = False,
         as_json: JsonFlag = False) -> None:
-    """Run a template (always through disclosure control), optionally publishing it."""
+    """Run a template on an extraction or an OMOP CDM (always through disclosure control),
+    optionally publishing it."""
     from healthdatahub.indicators import service
 
-    outcome = service.run_indicator(settings(), template, _params(param), source, publish,
+    if (source is None) == (cdm is None):
+        raise HubError("Give either --source (an SNDS extraction) or --cdm (an OMOP CDM).")
+    data = source if source is not None else _cdm_folder(str(cdm))
+    outcome = service.run_indicator(settings(), template, _params(param), data, publish,
                                     progress(not as_json))
     if not as_json:
         for row in outcome.details.get("table", []):

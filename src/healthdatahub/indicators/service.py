@@ -19,9 +19,8 @@ from sqlalchemy import select
 from healthdatahub.config import Settings
 from healthdatahub.engine import get_engine
 from healthdatahub.errors import HubError
-from healthdatahub.indicators import disclosure, templates
+from healthdatahub.indicators import compile_omop, compile_snds, disclosure, templates
 from healthdatahub.indicators import publish as publishing
-from healthdatahub.indicators.compile_snds import population_sql
 from healthdatahub.indicators.dsl import to_dict
 from healthdatahub.indicators.library import PHENOTYPES, get_phenotype
 from healthdatahub.jobs import ProgressSink, run_job
@@ -41,10 +40,11 @@ def list_phenotypes() -> list[dict[str, Any]]:
 
 
 def phenotype_source(name: str, year: int = 2023) -> dict[str, Any]:
-    """A phenotype's declarative definition and the SQL it compiles to for ``year``."""
+    """A phenotype's declarative definition and the SQL it compiles to for ``year``: over
+    SNDS tables (``sql``) and over OMOP CDM 5.4 tables (``omop_sql``)."""
     phenotype = get_phenotype(name)
-    return {"definition": to_dict(phenotype), "sql": population_sql(phenotype, year),
-            "year": year}
+    return {"definition": to_dict(phenotype), "sql": compile_snds.population_sql(phenotype, year),
+            "omop_sql": compile_omop.population_sql(phenotype, year), "year": year}
 
 
 def list_templates() -> list[dict[str, Any]]:
@@ -53,7 +53,13 @@ def list_templates() -> list[dict[str, Any]]:
 
 
 def data_version(source_dir: Path) -> str:
-    """A short hash of an extraction's manifest: the data version of its results."""
+    """A short hash of an extraction's manifest (or of a CDM's build state: its source years'
+    checksums and vocabulary, prefixed ``omop-``): the data version of its results."""
+    if data_source(source_dir) == "omop":
+        built = json.loads((source_dir / "_build.json").read_text(encoding="utf-8"))
+        text = json.dumps({"years": built.get("years"), "vocab": built.get("vocab")},
+                          sort_keys=True)
+        return "omop-" + hashlib.sha256(text.encode()).hexdigest()[:16]
     manifest = source_dir / "manifest.json"
     if not manifest.is_file():
         raise HubError(f"{source_dir} is not an SNDS extraction (no manifest.json).")
@@ -68,16 +74,24 @@ def _split(params: dict[str, Any], settings: Settings) -> tuple[dict[str, Any], 
     return raw, bands
 
 
+def data_source(source_dir: Path) -> str:
+    """"omop" for a CDM folder built by ``hdh omop build``, "snds" for an extraction."""
+    return "omop" if (source_dir / "person").is_dir() and (source_dir / "_build.json").is_file() \
+        else "snds"
+
+
 def run_indicator(settings: Settings, template: str, params: dict[str, Any], source_dir: Path,
                   publish: bool = False, progress: ProgressSink | None = None,
                   time_limit: float = TIME_LIMIT) -> Outcome:
-    """Run a template on an extraction (a job), protected; publish it when asked."""
+    """Run a template on an extraction, or on an OMOP CDM folder (a job), protected; publish
+    it when asked."""
     started = time.perf_counter()
     ensure_schema(settings)
     raw, bands = _split(params, settings)
     rules = disclosure.Rules.from_settings(settings)
     clean = templates.parse_params(template, raw)
     version = data_version(source_dir)
+    kind = data_source(source_dir)
     phenotype = get_phenotype(clean["phenotype"])
     pid = publishing.permanent_id(template, clean, phenotype.version, version, bands, rules)
     folder = publishing.published_dir(settings.data_dir, pid)
@@ -88,11 +102,14 @@ def run_indicator(settings: Settings, template: str, params: dict[str, Any], sou
                        timings={"total": round(time.perf_counter() - started, 3)},
                        details={"permanent_id": pid, "reused": True})
     with run_job(settings, "indicator", f"{template} of {phenotype.name}", total=1,
-                 params={"template": template, "params": clean, "source": str(source_dir)},
-                 progress=progress) as job:
+                 params={"template": template, "params": clean, "source": str(source_dir),
+                         "data": kind}, progress=progress) as job:
         with get_engine(settings) as engine:
-            templates.register_snds(engine, source_dir)
-            result = templates.run(engine, template, raw, rules, bands, time_limit)
+            if kind == "omop":
+                templates.register_omop(engine, source_dir)
+            else:
+                templates.register_snds(engine, source_dir)
+            result = templates.run(engine, template, raw, rules, bands, time_limit, kind)
         paths: dict[str, str] = {}
         if publish:
             written, _ = publishing.publish(result, settings.data_dir, pid, version, rules)

@@ -21,8 +21,7 @@ import pandas as pd
 
 from healthdatahub.engine import Engine
 from healthdatahub.errors import HubError
-from healthdatahub.indicators import disclosure
-from healthdatahub.indicators.compile_snds import population_sql, to_sql
+from healthdatahub.indicators import compile_omop, compile_snds, disclosure
 from healthdatahub.indicators.cube import TOTAL, Dimension, dimension
 from healthdatahub.indicators.library import get_phenotype
 
@@ -117,12 +116,21 @@ def age_band_sql(bands: str) -> str:
     return "CASE " + " ".join(whens) + " END"
 
 
-def population_view(engine: Engine, template: str, params: dict[str, Any], bands: str) -> str:
+#: The data a template reads: SNDS tables (an extraction) or an OMOP CDM 5.4 (the hub's ETL).
+COMPILERS = {"snds": compile_snds, "omop": compile_omop}
+
+
+def population_view(engine: Engine, template: str, params: dict[str, Any], bands: str,
+                    source: str = "snds") -> str:
     """Create view ``ind_pop`` (one row per person-year, never returned); return its SQL."""
     phenotype = get_phenotype(params["phenotype"])
+    compiler = COMPILERS[source]
+    if source == "omop" and template == "incidence":
+        raise HubError("Incidence on an OMOP CDM is not available yet; run it on the SNDS "
+                       "extraction (--source).")
     selects = []
     for year in params["year"]:
-        base = population_sql(phenotype, year)
+        base = compiler.population_sql(phenotype, year)
         if template == "incidence":
             has_prior = engine.scalar(
                 f"SELECT count(*) FROM ER_PRS_F WHERE EXE_SOI_DTD >= DATE '{year - 1}-01-01' "
@@ -130,7 +138,7 @@ def population_view(engine: Engine, template: str, params: dict[str, Any], bands
             if not has_prior:
                 raise HubError(f"Incidence in {year} needs the data of {year - 1}, "
                                "which this extraction does not hold.")
-            prior = to_sql(phenotype.criterion, year - 1)
+            prior = compile_snds.to_sql(phenotype.criterion, year - 1)
             base = (f"SELECT p.* FROM ({base}) AS p WHERE NOT EXISTS (SELECT 1 FROM ({prior}) "
                     f"AS q WHERE q.BEN_NIR_PSA = p.BEN_NIR_PSA AND q.BEN_RNG_GEM = p.BEN_RNG_GEM)")
         selects.append(base)
@@ -184,12 +192,13 @@ def _slice(protected: disclosure.Protected, by: list[str]) -> pd.DataFrame:
 
 
 def run(engine: Engine, template: str, raw: dict[str, Any], rules: disclosure.Rules,
-        bands: str, time_limit: float | None = None) -> IndicatorResult:
-    """Run a template on the SNDS tables registered with ``engine``; the output is protected."""
+        bands: str, time_limit: float | None = None, source: str = "snds") -> IndicatorResult:
+    """Run a template on the tables registered with ``engine`` (SNDS, or an OMOP CDM when
+    ``source`` is "omop"); the output is protected."""
     started = time.perf_counter()
     params = parse_params(template, raw)
     phenotype = get_phenotype(params["phenotype"])
-    sql = population_view(engine, template, params, bands)
+    sql = population_view(engine, template, params, bands, source)
     level = geo_level(params["by"])
     geo = "concat('dep:', dpt)" if level == "departement" else "concat('reg:', region)"
     leaf = engine.to_pandas(
@@ -230,5 +239,15 @@ def register_snds(engine: Engine, extraction: Path) -> list[str]:
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     tables = register_extraction(engine, extraction, manifest)
     engine.register_arrow("medicaments", nomenclatures.load("medicaments"))
+    engine.register_arrow("departements", nomenclatures.load("departements"))
+    return tables
+
+
+def register_omop(engine: Engine, cdm_folder: Path) -> list[str]:
+    """Register a CDM built by ``hdh omop build`` (and its vocabulary) and the départements."""
+    from healthdatahub.omop.service import register_cdm
+    from healthdatahub.snds import nomenclatures
+
+    tables = register_cdm(engine, cdm_folder)
     engine.register_arrow("departements", nomenclatures.load("departements"))
     return tables

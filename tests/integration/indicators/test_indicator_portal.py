@@ -74,6 +74,15 @@ def test_library_is_public_with_each_phenotype_and_its_code(portal: Settings) ->
         sql = http.get(f"/indicators/phenotypes/{CROHN.name}/query.sql?year=2022")
         assert "attachment" in sql.headers["content-disposition"]
         assert "T_MCO22B" in sql.text and "IR_IMB_R" in sql.text
+        # the page shows both compiled queries, the OMOP one over CDM tables (in French)
+        assert "Sur les tables du modèle OMOP CDM 5.4" in text and "SQL compilé pour 2023" in text
+        assert "FROM IR_IMB_R" in text and "FROM condition_occurrence" in text
+        omop = http.get(f"/indicators/phenotypes/{CROHN.name}/query.sql?year=2022&source=omop")
+        assert f'{CROHN.name}-2022-omop.sql' in omop.headers["content-disposition"]
+        assert "condition_occurrence" in omop.text and "IR_IMB_R" not in omop.text
+        assert "DATE '2022-12-31'" in omop.text
+        bad = http.get(f"/indicators/phenotypes/{CROHN.name}/query.sql?source=other")
+        assert bad.status_code == 422
         assert http.get("/indicators/phenotypes/no_such").status_code == 404
         http.cookies.set("hdh_lang", "en")
         assert "Algorithm library" in http.get("/indicators").text

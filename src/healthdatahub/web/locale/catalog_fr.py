@@ -250,6 +250,12 @@ FR: dict[str, str] = {
     "No extraction is configured for the guichet (setting indicators_source).":
         "Aucune extraction n'est configurée pour le guichet (paramètre indicators_source).",
     "Choose a phenotype of the library.": "Choisissez un phénotype de la bibliothèque.",
+    "Compiled SQL for %(year)s": "SQL compilé pour %(year)s",
+    "On SNDS tables": "Sur les tables du SNDS",
+    "On OMOP CDM 5.4 tables": "Sur les tables du modèle OMOP CDM 5.4",
+    "Compiled SQL for 2023 (DuckDB dialect, OMOP CDM 5.4 tables)":
+        "SQL compilé pour 2023 (dialecte DuckDB, tables du modèle OMOP CDM 5.4)",
+    "SNDS": "SNDS", "OMOP CDM 5.4": "OMOP CDM 5.4",
     # --- end indicators ---
 }
 

@@ -65,7 +65,8 @@ def indicators_phenotype(request: Request, name: str) -> Response:
     source = service.phenotype_source(phenotype.name)
     return render(request, "indicators/phenotype.html", {
         "p": phenotype, "definition": json.dumps(source["definition"]["criterion"], indent=2,
-                                                 ensure_ascii=False)})
+                                                 ensure_ascii=False),
+        "sql": source["sql"], "omop_sql": source["omop_sql"], "year": source["year"]})
 
 
 @router.get("/phenotypes/{name}/definition.json", name="indicators_phenotype_definition")
@@ -77,12 +78,16 @@ def indicators_phenotype_definition(name: str) -> Response:
 
 
 @router.get("/phenotypes/{name}/query.sql", name="indicators_phenotype_sql")
-def indicators_phenotype_sql(name: str, year: int = Query(2023, ge=2000, le=2100)) -> Response:
-    """The SQL the phenotype compiles to for a year (DuckDB dialect, SNDS tables)."""
-    source = _found(service.phenotype_source, name, year)
-    header = f"-- {name} {get_phenotype(name).version}, year {year} (healthdatahub)\n"
-    return Response(header + source["sql"] + "\n", media_type="text/plain; charset=utf-8",
-                    headers=_attachment(f"{name}-{year}.sql"))
+def indicators_phenotype_sql(name: str, year: int = Query(2023, ge=2000, le=2100),
+                             source: str = Query("snds", pattern="^(snds|omop)$")) -> Response:
+    """The SQL the phenotype compiles to for a year (DuckDB dialect, SNDS or OMOP CDM tables)."""
+    compiled = _found(service.phenotype_source, name, year)
+    tables = "OMOP CDM 5.4 tables" if source == "omop" else "SNDS tables"
+    header = f"-- {name} {get_phenotype(name).version}, year {year}, {tables} (healthdatahub)\n"
+    sql = compiled["omop_sql" if source == "omop" else "sql"]
+    suffix = "-omop" if source == "omop" else ""
+    return Response(header + sql + "\n", media_type="text/plain; charset=utf-8",
+                    headers=_attachment(f"{name}-{year}{suffix}.sql"))
 
 
 def _attachment(filename: str) -> dict[str, str]:
