@@ -105,9 +105,13 @@ def tables_used(criterion: Criterion, year: int) -> set[str]:
     return {pmsi_table(year, p) for p in parts}
 
 
-def population_sql(phenotype: Phenotype, year: int) -> str:
-    """One row per beneficiary alive on 1 January: demographics and whether they are a case."""
-    return f"""SELECT {year} AS year, {year} - ben.BEN_NAI_ANN AS age,
+def population_sql(phenotype: Phenotype, year: int, keys: bool = False) -> str:
+    """One row per beneficiary alive on 1 January: demographics and whether they are a case.
+
+    ``keys`` adds the beneficiary's keys (for a join inside the engine; never returned).
+    """
+    key_columns = "ben.BEN_NIR_PSA, ben.BEN_RNG_GEM, " if keys else ""
+    return f"""SELECT {key_columns}{year} AS year, {year} - ben.BEN_NAI_ANN AS age,
        CAST(ben.BEN_SEX_COD AS VARCHAR) AS sex, ben.BEN_RES_DPT AS dpt,
        CASE WHEN ph.BEN_NIR_PSA IS NOT NULL AND {year} - ben.BEN_NAI_ANN >= {phenotype.min_age}
             THEN 1 ELSE 0 END AS is_case

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from healthdatahub.engine import Engine
+from healthdatahub.engine.base import QueryError
 from healthdatahub.errors import HubError
 from healthdatahub.indicators import compile_omop, compile_snds, disclosure
 from healthdatahub.indicators.cube import TOTAL, Dimension, dimension
@@ -120,6 +121,15 @@ def age_band_sql(bands: str) -> str:
 COMPILERS = {"snds": compile_snds, "omop": compile_omop}
 
 
+def _registered(engine: Engine, table: str) -> bool:
+    """True when the engine knows ``table`` (any engine: a query that reads no row)."""
+    try:
+        engine.scalar(f"SELECT count(*) FROM (SELECT * FROM {table} LIMIT 0) AS t")
+    except QueryError:
+        return False
+    return True
+
+
 def population_view(engine: Engine, template: str, params: dict[str, Any], bands: str,
                     source: str = "snds") -> str:
     """Create view ``ind_pop`` (one row per person-year, never returned); return its SQL."""
@@ -130,18 +140,25 @@ def population_view(engine: Engine, template: str, params: dict[str, Any], bands
                        "extraction (--source).")
     selects = []
     for year in params["year"]:
-        base = compiler.population_sql(phenotype, year)
-        if template == "incidence":
-            has_prior = engine.scalar(
-                f"SELECT count(*) FROM ER_PRS_F WHERE EXE_SOI_DTD >= DATE '{year - 1}-01-01' "
-                f"AND EXE_SOI_DTD < DATE '{year}-01-01'")
-            if not has_prior:
-                raise HubError(f"Incidence in {year} needs the data of {year - 1}, "
-                               "which this extraction does not hold.")
-            prior = compile_snds.to_sql(phenotype.criterion, year - 1)
-            base = (f"SELECT p.* FROM ({base}) AS p WHERE NOT EXISTS (SELECT 1 FROM ({prior}) "
-                    f"AS q WHERE q.BEN_NIR_PSA = p.BEN_NIR_PSA AND q.BEN_RNG_GEM = p.BEN_RNG_GEM)")
-        selects.append(base)
+        if template != "incidence":
+            selects.append(compiler.population_sql(phenotype, year))
+            continue
+        # Incidence: the population at risk leaves out who was already a case the year before.
+        has_prior = engine.scalar(
+            f"SELECT count(*) FROM ER_PRS_F WHERE EXE_SOI_DTD >= DATE '{year - 1}-01-01' "
+            f"AND EXE_SOI_DTD < DATE '{year}-01-01'")
+        needed = sorted(compile_snds.tables_used(phenotype.criterion, year - 1))
+        missing = [t for t in needed if not _registered(engine, t)]
+        if not has_prior or missing:
+            raise HubError(f"Incidence in {year} needs the data of {year - 1} "
+                           f"({', '.join(missing or ['ER_PRS_F'])} for {year - 1}), "
+                           "which this extraction does not hold.")
+        base = compile_snds.population_sql(phenotype, year, keys=True)
+        prior = compile_snds.to_sql(phenotype.criterion, year - 1)
+        selects.append(
+            f"SELECT p.year, p.age, p.sex, p.dpt, p.is_case FROM ({base}) AS p WHERE NOT EXISTS "
+            f"(SELECT 1 FROM ({prior}) AS q WHERE q.BEN_NIR_PSA = p.BEN_NIR_PSA "
+            "AND q.BEN_RNG_GEM = p.BEN_RNG_GEM)")
     body = "\nUNION ALL\n".join(f"SELECT * FROM ({s}) AS y{i}" for i, s in enumerate(selects))
     sql = f"""SELECT pop.year, pop.age, pop.sex, pop.dpt, dep.REG_COD AS region, pop.is_case,
        {age_band_sql(bands)} AS age_band
