@@ -1,0 +1,376 @@
+"""The whole catalogue as N-Triples, formatted as strings straight from the store's rows.
+
+The full dump (10,000 databases, 1,000,000 variables: some 17 M statements) cannot afford
+rdflib's term objects, so ``record_text`` writes the statements of ``rdf.add_record`` as
+N-Triples text from the same record dict. The two mappings must say the same thing: a test
+parses this output and checks it is isomorphic to the rdflib graph of the same records
+(awkward text included), and a sample passes the SHACL shapes. Change both together.
+Records are read with Core queries (no ORM objects), ``chunk`` databases at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from healthdatahub.catalogue import fields as F
+from healthdatahub.catalogue.mesh import MESH_BASE
+from healthdatahub.catalogue.rdf import (
+    _HDH_PLAIN,
+    _HDH_TEXT,
+    EU,
+    LANG_IRI,
+    dictionary_json,
+    iri,
+    record_uri,
+)
+from healthdatahub.catalogue.variables import shows_range
+from healthdatahub.config import Settings
+from healthdatahub.store.models_catalogue import (
+    CatalogueCollection,
+    CatalogueDatabase,
+    CatalogueVariable,
+)
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_NS = {"rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+       "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "dcat": "http://www.w3.org/ns/dcat#",
+       "dct": "http://purl.org/dc/terms/", "foaf": "http://xmlns.com/foaf/0.1/",
+       "skos": "http://www.w3.org/2004/02/skos/core#", "adms": "http://www.w3.org/ns/adms#",
+       "dcatap": "http://data.europa.eu/r5r/", "health": "http://healthdataportal.eu/ns/health#",
+       "csvw": "http://www.w3.org/ns/csvw#", "dpv": "https://w3id.org/dpv#",
+       "vcard": "http://www.w3.org/2006/vcard/ns#", "eli": "http://data.europa.eu/eli/ontology#",
+       "hdh": "https://w3id.org/healthdatahub/ns#"}
+
+
+def _t(curie: str) -> str:
+    prefix, name = curie.split(":", 1)
+    return f"<{_NS[prefix]}{name}>"
+
+
+A = _t("rdf:type")
+_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f"\\\x7f]')
+_ESCAPES = {i: f"\\u{i:04X}" for i in range(0x20)} | {
+    ord("\\"): "\\\\", ord('"'): '\\"', ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t",
+    0x7F: "\\u007F"}
+
+
+def _esc(text: str) -> str:
+    """The body of an N-Triples string literal (ECHAR/UCHAR for quotes, backslashes, controls)."""
+    return text.translate(_ESCAPES) if _NEEDS_ESCAPE.search(text) else text
+
+
+def lit(text: str, lang: str | None = None) -> str:
+    """A plain (or language-tagged) literal."""
+    return f'"{_esc(text)}"@{lang}' if lang else f'"{_esc(text)}"'
+
+
+def typed(lexical: str, datatype: str) -> str:
+    """A literal with an XSD datatype (``datatype`` is the local name)."""
+    return f'"{_esc(lexical)}"^^<{_XSD}{datatype}>'
+
+
+_TRUE, _FALSE = typed("true", "boolean"), typed("false", "boolean")
+
+
+def value(v: Any) -> str:
+    """A Python value as rdflib's ``Literal(v)`` writes it (bool, int, float, text)."""
+    if v is True or v is False:
+        return _TRUE if v else _FALSE
+    if isinstance(v, int):
+        return f'"{v}"^^<{_XSD}integer>'
+    if isinstance(v, float):
+        return f'"{v!r}"^^<{_XSD}double>'
+    return lit(str(v))
+
+
+def _texts(out: list[str], node: str, prop: str, texts: dict[str, str]) -> None:
+    for lang, text in texts.items():
+        if text:
+            out.append(f"{node} {prop} {lit(text, lang)} .\n")
+
+
+def _concept(out: list[str], node: str, labels: dict[str, str], scheme: str | None) -> str:
+    out.append(f"{node} {A} {_t('skos:Concept')} .\n")
+    _texts(out, node, _t("skos:prefLabel"), labels)
+    if scheme:
+        out.append(f"{node} {_t('skos:inScheme')} <{iri(scheme)}> .\n")
+    return node
+
+
+def _agent(out: list[str], node: str, name: str, settings: Settings, email: str) -> str:
+    home, mbox, contact = (f"<{iri(settings.catalogue_publisher_url)}>",
+                           f"<{iri(f'mailto:{email}')}>", f"{node[:-1]}-contact>")
+    out += [f"{node} {A} {_t('foaf:Agent')} .\n", f"{node} {_t('foaf:name')} {lit(name)} .\n",
+            f"{node} {_t('foaf:homepage')} {home} .\n", f"{node} {_t('foaf:mbox')} {mbox} .\n",
+            f"{node} {_t('dcat:contactPoint')} {contact} .\n",
+            f"{contact} {A} {_t('vcard:Kind')} .\n",
+            f"{contact} {_t('vcard:hasEmail')} {mbox} .\n",
+            f"{contact} {_t('vcard:hasURL')} {home} .\n"]
+    return node
+
+
+def _legislation(out: list[str], settings: Settings, node: str, own: str | None = None) -> None:
+    law = f"<{iri(own if own and own.startswith(('http://', 'https://')) else settings.catalogue_legislation)}>"  # noqa: E501
+    out += [f"{law} {A} {_t('eli:LegalResource')} .\n",
+            f"{node} {_t('dcatap:applicableLegislation')} {law} .\n"]
+
+
+def _distribution(out: list[str], base: str, record: dict[str, Any], settings: Settings) -> str:
+    node, rights, fmt = f"<{base}#dictionary>", f"<{base}#rights>", f"<{EU}file-type/JSON>"
+    size = typed(str(len(dictionary_json(record).encode())), "nonNegativeInteger")
+    out += [f"{node} {A} {_t('dcat:Distribution')} .\n",
+            f"{node} {_t('dcat:accessURL')} <{base}/dictionary.json> .\n",
+            f"{node} {_t('dct:title')} {lit('Dictionnaire des données', 'fr')} .\n",
+            f"{node} {_t('dct:title')} {lit('Data dictionary', 'en')} .\n",
+            f"{node} {_t('dcat:byteSize')} {size} .\n",
+            f"{fmt} {A} {_t('dct:MediaTypeOrExtent')} .\n", f"{node} {_t('dct:format')} {fmt} .\n",
+            f"{rights} {A} {_t('dct:RightsStatement')} .\n",
+            f"{rights} {_t('rdfs:label')} {lit('Accès aux données sur autorisation', 'fr')} .\n",
+            f"{node} {_t('dct:rights')} {rights} .\n"]
+    _legislation(out, settings, node)
+    if record["collections"]:
+        out.append(f"{node} {_t('dct:conformsTo')} <{base}#tables> .\n")
+    return node
+
+
+_TABLE = {k: _t(v) for k, v in (
+    ("table", "csvw:table"), ("Table", "csvw:Table"), ("column", "csvw:column"),
+    ("Column", "csvw:Column"), ("name", "csvw:name"), ("position", "hdh:position"),
+    ("title", "dct:title"), ("description", "dct:description"), ("datatype", "csvw:datatype"),
+    ("required", "csvw:required"), ("titles", "csvw:titles"), ("details", "hdh:details"),
+    ("generated", "hdh:generatedDescription"), ("identifying", "hdh:identifying"))}
+_TABLE_OPTIONAL = (("row_count", _t("hdh:rowCount")), ("time_min", _t("hdh:timeMin")),
+                   ("time_max", _t("hdh:timeMax")))
+_COLUMN_OPTIONAL = (("unit", _t("hdh:unit")), ("coding_system", _t("hdh:codingSystem")),
+                    ("null_rate", _t("hdh:nullRate")), ("distinct_count", _t("hdh:distinctCount")),
+                    ("min_value", _t("hdh:minValue")), ("max_value", _t("hdh:maxValue")))
+
+
+def _tables(out: list[str], base: str, record: dict[str, Any]) -> None:
+    if not record["collections"]:
+        return
+    T = _TABLE
+    group = f"<{base}#tables>"
+    out += [f"{group} {A} {_t('csvw:TableGroup')} .\n", f"{group} {A} {_t('dct:Standard')} .\n"]
+    for i, c in enumerate(record["collections"]):
+        name = c["name"]
+        table_iri = iri(f"{base}/{name}")
+        table = f"<{table_iri}>"
+        out += [f"{group} {T['table']} {table} .\n", f"{table} {A} {T['Table']} .\n",
+                f"{table} {T['name']} {lit(name)} .\n",
+                f'{table} {T["position"]} "{i}"^^<{_XSD}integer> .\n']
+        if any(c["title"].values()):
+            _texts(out, table, T["title"], c["title"])
+        else:
+            out.append(f"{table} {T['title']} {lit(name)} .\n")
+        _texts(out, table, T["description"], c["description"])
+        for key, prop in _TABLE_OPTIONAL:
+            if c.get(key) is not None:
+                out.append(f"{table} {prop} {value(c[key])} .\n")
+        if c.get("details"):
+            out.append(f"{table} {T['details']} {lit(json.dumps(c['details'], sort_keys=True))} .\n")
+        for j, v in enumerate(c["variables"]):
+            column = f"<{iri(table_iri + '/' + v['name'])}>"
+            out.append(
+                f"{table} {T['column']} {column} .\n{column} {A} {T['Column']} .\n"
+                f"{column} {T['name']} {lit(v['name'])} .\n"
+                f'{column} {T["position"]} "{j}"^^<{_XSD}integer> .\n'
+                f"{column} {T['datatype']} {lit(v['type'])} .\n"
+                f"{column} {T['required']} {_FALSE if v['nullable'] else _TRUE} .\n"
+                f"{column} {T['identifying']} {_TRUE if v['identifying'] else _FALSE} .\n")
+            label, description = v["label"], v["description"]
+            _texts(out, column, T["titles"], label)
+            _texts(out, column, T["description"], description)
+            if not any(label.values()):
+                out.append(f"{column} {T['titles']} {lit(v['name'])} .\n")
+            if not any(description.values()):
+                out.append(f"{column} {T['description']} "
+                           f"{lit(F.pick(label, 'fr') or v['name'])} .\n"
+                           f"{column} {T['generated']} {_TRUE} .\n")
+            for key, prop in _COLUMN_OPTIONAL:
+                if v.get(key) not in (None, ""):
+                    out.append(f"{column} {prop} {value(v[key])} .\n")
+
+
+def record_text(record: dict[str, Any], settings: Settings) -> str:
+    """The N-Triples statements of one record: those of ``rdf.add_record`` (same graph)."""
+    base = str(record_uri(settings, record["slug"]))
+    uri, d, out = f"<{base}>", record["details"], []
+    home = settings.catalogue_base_uri.rstrip("/")
+    out += [f"{uri} {A} {_t('dcat:Dataset')} .\n",
+            f"{uri} {_t('dct:identifier')} {typed(record['identifier'], 'anyURI')} .\n",
+            f"{uri} {_t('hdh:slug')} {lit(record['slug'])} .\n",
+            f"{uri} {_t('dct:alternative')} {lit(record['acronym'])} .\n",
+            f"{uri} {_t('hdh:source')} {lit(record.get('source') or 'portal')} .\n"]
+    _texts(out, uri, _t("dct:title"), record["title"])
+    _texts(out, uri, _t("dct:description"), record["description"])
+    if record.get("doi"):
+        ident = f"<{iri('https://doi.org/' + record['doi'])}>"
+        out += [f"{ident} {A} {_t('adms:Identifier')} .\n",
+                f"{ident} {_t('skos:notation')} {lit(record['doi'])} .\n",
+                f"{uri} {_t('adms:identifier')} {ident} .\n"]
+    for keyword in record["keywords"] or [record["acronym"]]:
+        out.append(f"{uri} {_t('dcat:keyword')} {lit(keyword, 'fr')} .\n")
+    heal = _concept(out, f"<{EU}data-theme/HEAL>", {"fr": "Santé", "en": "Health"},
+                    EU + "data-theme")
+    out.append(f"{uri} {_t('dcat:theme')} {heal} .\n")
+    for m in record["mesh"]:
+        node = _concept(out, f"<{iri(MESH_BASE + m['id'])}>", {"en": m["label"]},
+                        "https://id.nlm.nih.gov/mesh")
+        out.append(f"{uri} {_t('dcat:theme')} {node} .\n")
+    theme = record["theme"] or "OTHER"
+    category = _concept(out, f"<{iri(f'{home}/vocabulary/health-category/{theme}')}>",
+                        dict(zip(F.LANGS, F.THEMES.get(theme, (theme, theme)), strict=True)), None)
+    out += [f"{uri} {_t('health:healthCategory')} {category} .\n",
+            f"{uri} {_t('dct:type')} {category} .\n"]
+    speciality = record["speciality"] or "all"
+    node = _concept(out, f"<{iri(f'{home}/vocabulary/speciality/{speciality}')}>",
+                    dict(zip(F.LANGS, F.SPECIALITIES.get(speciality, (speciality, speciality)),
+                             strict=True)), None)
+    out.append(f"{uri} {_t('health:healthTheme')} {node} .\n")
+    access = f"<{iri(EU + 'access-right/' + record['access_rights'])}>"
+    out += [f"{access} {A} {_t('dct:RightsStatement')} .\n",
+            f"{uri} {_t('dct:accessRights')} {access} .\n"]
+    for lang in record["languages"]:
+        node = f"<{LANG_IRI.get(lang, EU + 'language/MUL')}>"
+        out += [f"{node} {A} {_t('dct:LinguisticSystem')} .\n",
+                f"{uri} {_t('dct:language')} {node} .\n"]
+    email = d.get("contact_email") or settings.catalogue_contact_email
+    name = record["publisher"] or settings.catalogue_publisher
+    publisher = _agent(out, f"<{base}#publisher>", name, settings, email)
+    out += [f"{publisher} {_t('health:publisherType')} "
+            f"<{iri(home + '/vocabulary/publisher-type/holder')}> .\n",
+            f"{publisher} {_t('health:publisherNote')} {lit(name, 'fr')} .\n",
+            f"{publisher} {_t('health:trustedDataHolder')} {_FALSE} .\n",
+            f"{uri} {_t('dct:publisher')} {publisher} .\n",
+            f"{uri} {_t('dcat:contactPoint')} <{base}#publisher-contact> .\n"]
+    hdab = _agent(out, f"<{base}#hdab>", d.get("hdab") or settings.catalogue_hdab, settings,
+                  settings.catalogue_contact_email)
+    out.append(f"{uri} {_t('health:hdab')} {hdab} .\n")
+    _legislation(out, settings, uri, d.get("legislation"))
+    spatial = f"<{iri(EU + 'country/' + (d.get('spatial') or 'FRA'))}>"
+    out += [f"{spatial} {A} {_t('dct:Location')} .\n", f"{uri} {_t('dct:spatial')} {spatial} .\n"]
+    if d.get("frequency"):
+        freq = f"<{iri(EU + 'frequency/' + d['frequency'])}>"
+        out += [f"{freq} {A} {_t('dct:Frequency')} .\n",
+                f"{uri} {_t('dct:accrualPeriodicity')} {freq} .\n"]
+    if d.get("temporal_start") or d.get("temporal_end"):
+        period = f"<{base}#temporal>"
+        out.append(f"{period} {A} {_t('dct:PeriodOfTime')} .\n")
+        for key, prop in (("temporal_start", "dcat:startDate"), ("temporal_end", "dcat:endDate")):
+            if d.get(key):
+                out.append(f"{period} {_t(prop)} {typed(str(d[key]), 'date')} .\n")
+        out.append(f"{uri} {_t('dct:temporal')} {period} .\n")
+    for key, prop in (("min_typical_age", "minTypicalAge"), ("max_typical_age", "maxTypicalAge"),
+                      ("number_of_records", "numberOfRecords"),
+                      ("number_of_individuals", "numberOfUniqueIndividuals")):
+        if d.get(key) is not None:
+            out.append(f"{uri} {_t('health:' + prop)} "
+                       f"{typed(str(d[key]), 'nonNegativeInteger')} .\n")
+    if "population_coverage" in d:
+        _texts(out, uri, _t("health:populationCoverage"), d["population_coverage"])
+    for key in _HDH_TEXT:
+        if key in d:
+            _texts(out, uri, _t("hdh:" + key), d[key])
+    for key in (*_HDH_PLAIN, "contact_email", "hdab"):
+        if key in d:
+            out.append(f"{uri} {_t('hdh:' + key)} {value(d[key])} .\n")
+    provenance, label = f"<{base}#provenance>", f"Catalogue record ({record.get('source')})"
+    out += [f"{provenance} {A} {_t('dct:ProvenanceStatement')} .\n",
+            f"{provenance} {_t('rdfs:label')} {lit(label)} .\n",
+            f"{uri} {_t('dct:provenance')} {provenance} .\n",
+            f"{uri} {_t('dpv:hasPurpose')} {_t('dpv:ScientificResearch')} .\n"]
+    dist = _distribution(out, base, record, settings)
+    out += [f"{uri} {_t('dcat:distribution')} {dist} .\n", f"{uri} {_t('adms:sample')} {dist} .\n"]
+    _tables(out, base, record)
+    return "".join(out)
+
+
+_DB = CatalogueDatabase.__table__
+_COLL = CatalogueCollection.__table__
+_VAR = CatalogueVariable.__table__
+_VAR_COLUMNS = ("name", "label_fr", "label_en", "description_fr", "description_en", "type",
+                "unit", "coding_system", "nullable", "identifying", "null_rate",
+                "distinct_count", "min_value", "max_value")
+
+
+def _variable(r: Any) -> dict[str, Any]:
+    """A variable row as ``records.variable_dict`` gives it (a range only where shown)."""
+    (_, name, label_fr, label_en, description_fr, description_en, type_, unit, system,
+     nullable, identifying, null_rate, distinct, low, high) = r
+    ranged = shows_range(type_, identifying)
+    return {"name": name, "label": {"fr": label_fr, "en": label_en},
+            "description": {"fr": description_fr, "en": description_en}, "type": type_,
+            "unit": unit, "coding_system": system, "nullable": nullable,
+            "identifying": identifying, "null_rate": null_rate, "distinct_count": distinct,
+            "min_value": low if ranged else None, "max_value": high if ranged else None}
+
+
+def read_records(db: Session, after: str, limit: int) -> list[dict[str, Any]]:
+    """Up to ``limit`` records with slugs after ``after``, as ``records.to_dict`` gives them
+    (without timestamps), in three Core queries: no ORM object is built."""
+    rows = db.execute(select(_DB).where(_DB.c.slug > after).order_by(_DB.c.slug)
+                      .limit(limit)).mappings().all()
+    ids = [r["id"] for r in rows]
+    if not ids:
+        return []
+    collections: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    by_id: dict[int, dict[str, Any]] = {}
+    for c in db.execute(select(_COLL).where(_COLL.c.database_id.in_(ids))
+                        .order_by(_COLL.c.database_id, _COLL.c.position)).mappings():
+        item = {"name": c["name"], "title": {"fr": c["title_fr"], "en": c["title_en"]},
+                "description": {"fr": c["description_fr"], "en": c["description_en"]},
+                "row_count": c["row_count"], "time_min": c["time_min"],
+                "time_max": c["time_max"], "details": dict(c["details"] or {}),
+                "variable_count": 0, "variables": []}
+        collections[c["database_id"]].append(item)
+        by_id[c["id"]] = item
+    query = (select(_VAR.c.collection_id, *(_VAR.c[k] for k in _VAR_COLUMNS))
+             .join(_COLL, _VAR.c.collection_id == _COLL.c.id)
+             .where(_COLL.c.database_id.in_(ids))
+             .order_by(_VAR.c.collection_id, _VAR.c.position))
+    for r in db.execute(query):
+        by_id[r[0]]["variables"].append(_variable(r))
+    for item in by_id.values():
+        item["variable_count"] = len(item["variables"])
+    return [{"identifier": r["identifier"], "slug": r["slug"], "acronym": r["acronym"],
+             "title": {"fr": r["title_fr"], "en": r["title_en"]},
+             "description": {"fr": r["description_fr"], "en": r["description_en"]},
+             "doi": r["doi"], "speciality": r["speciality"], "theme": r["theme"],
+             "publisher": r["publisher"], "access_rights": r["access_rights"],
+             "languages": [x for x in r["languages"].split(",") if x],
+             "keywords": list(r["keywords"] or []), "mesh": list(r["mesh"] or []),
+             "details": dict(r["details"] or {}), "source": r["source"],
+             "harvested_from": r["harvested_from"], "collections": collections[r["id"]]}
+            for r in rows]
+
+
+def chunks(settings: Settings, chunk: int = 200) -> Iterator[tuple[str, int]]:
+    """The catalogue's records as N-Triples text, one record at a time with its statements
+    count, reading ``chunk`` records per transaction; the catalogue node comes last."""
+    from rdflib import URIRef
+
+    from healthdatahub.catalogue import rdf
+    from healthdatahub.store.db import session_scope
+
+    uris, after = [], ""
+    while True:
+        with session_scope(settings) as db:
+            batch = read_records(db, after, chunk)
+        for record in batch:
+            uris.append(str(record_uri(settings, record["slug"])))
+            text = record_text(record, settings)
+            yield text, text.count("\n")
+        if len(batch) < chunk:
+            break
+        after = batch[-1]["slug"]
+    graph = rdf.new_graph()  # one node naming every dataset: rdflib is fast enough for it
+    rdf.add_catalogue(graph, settings, [URIRef(u) for u in uris])
+    text = "".join(line + "\n" for line in graph.serialize(format="nt").split("\n") if line)
+    yield text, text.count("\n")
