@@ -10,6 +10,7 @@ Records are read with Core queries (no ORM objects), ``chunk`` databases at a ti
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 from collections.abc import Iterator
@@ -25,7 +26,6 @@ from healthdatahub.catalogue.rdf import (
     _HDH_TEXT,
     EU,
     LANG_IRI,
-    dictionary_json,
     iri,
     record_uri,
 )
@@ -123,7 +123,7 @@ def _legislation(out: list[str], settings: Settings, node: str, own: str | None 
 
 def _distribution(out: list[str], base: str, record: dict[str, Any], settings: Settings) -> str:
     node, rights, fmt = f"<{base}#dictionary>", f"<{base}#rights>", f"<{EU}file-type/JSON>"
-    size = typed(str(len(dictionary_json(record).encode())), "nonNegativeInteger")
+    size = typed(str(dictionary_bytes(record)), "nonNegativeInteger")
     out += [f"{node} {A} {_t('dcat:Distribution')} .\n",
             f"{node} {_t('dcat:accessURL')} <{base}/dictionary.json> .\n",
             f"{node} {_t('dct:title')} {lit('Dictionnaire des données', 'fr')} .\n",
@@ -175,27 +175,31 @@ def _tables(out: list[str], base: str, record: dict[str, Any]) -> None:
                 out.append(f"{table} {prop} {value(c[key])} .\n")
         if c.get("details"):
             out.append(f"{table} {T['details']} {lit(json.dumps(c['details'], sort_keys=True))} .\n")
+        head = f"{table} {T['column']} <"
         for j, v in enumerate(c["variables"]):
-            column = f"<{iri(table_iri + '/' + v['name'])}>"
+            vname, label, description = v["name"], v["label"], v["description"]
+            column = f"<{iri(table_iri + '/' + vname)}>"
             out.append(
-                f"{table} {T['column']} {column} .\n{column} {A} {T['Column']} .\n"
-                f"{column} {T['name']} {lit(v['name'])} .\n"
+                f"{head}{column[1:]} .\n{column} {A} {T['Column']} .\n"
+                f"{column} {T['name']} {lit(vname)} .\n"
                 f'{column} {T["position"]} "{j}"^^<{_XSD}integer> .\n'
                 f"{column} {T['datatype']} {lit(v['type'])} .\n"
                 f"{column} {T['required']} {_FALSE if v['nullable'] else _TRUE} .\n"
                 f"{column} {T['identifying']} {_TRUE if v['identifying'] else _FALSE} .\n")
-            label, description = v["label"], v["description"]
-            _texts(out, column, T["titles"], label)
-            _texts(out, column, T["description"], description)
-            if not any(label.values()):
-                out.append(f"{column} {T['titles']} {lit(v['name'])} .\n")
-            if not any(description.values()):
+            for lang in ("fr", "en"):  # _texts, inlined: a million variables
+                if label[lang]:
+                    out.append(f"{column} {T['titles']} {lit(label[lang], lang)} .\n")
+                if description[lang]:
+                    out.append(f"{column} {T['description']} {lit(description[lang], lang)} .\n")
+            if not (label["fr"] or label["en"]):
+                out.append(f"{column} {T['titles']} {lit(vname)} .\n")
+            if not (description["fr"] or description["en"]):
                 out.append(f"{column} {T['description']} "
-                           f"{lit(F.pick(label, 'fr') or v['name'])} .\n"
+                           f"{lit(label['fr'] or label['en'] or vname)} .\n"
                            f"{column} {T['generated']} {_TRUE} .\n")
             for key, prop in _COLUMN_OPTIONAL:
-                if v.get(key) not in (None, ""):
-                    out.append(f"{column} {prop} {value(v[key])} .\n")
+                if (x := v[key]) is not None and x != "":
+                    out.append(f"{column} {prop} {value(x)} .\n")
 
 
 def record_text(record: dict[str, Any], settings: Settings) -> str:
@@ -301,15 +305,30 @@ _VAR_COLUMNS = ("name", "label_fr", "label_en", "description_fr", "description_e
 
 
 def _variable(r: Any) -> dict[str, Any]:
-    """A variable row as ``records.variable_dict`` gives it (a range only where shown)."""
+    """A variable row as ``records.variable_dict`` gives it (a range only where shown), its
+    keys in sorted order so that ``dictionary_bytes`` need not sort them."""
     (_, name, label_fr, label_en, description_fr, description_en, type_, unit, system,
      nullable, identifying, null_rate, distinct, low, high) = r
     ranged = shows_range(type_, identifying)
-    return {"name": name, "label": {"fr": label_fr, "en": label_en},
-            "description": {"fr": description_fr, "en": description_en}, "type": type_,
-            "unit": unit, "coding_system": system, "nullable": nullable,
-            "identifying": identifying, "null_rate": null_rate, "distinct_count": distinct,
-            "min_value": low if ranged else None, "max_value": high if ranged else None}
+    return {"coding_system": system, "description": {"en": description_en, "fr": description_fr},
+            "distinct_count": distinct, "identifying": identifying,
+            "label": {"en": label_en, "fr": label_fr}, "max_value": high if ranged else None,
+            "min_value": low if ranged else None, "name": name, "null_rate": null_rate,
+            "nullable": nullable, "type": type_, "unit": unit}
+
+
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    return [_sorted(v) for v in value] if isinstance(value, list) else value
+
+
+def dictionary_bytes(record: dict[str, Any]) -> int:
+    """``len(rdf.dictionary_json(record).encode())`` for a record from ``read_records``,
+    whose dicts are built in sorted key order: the same JSON without sorting (twice faster)."""
+    text = json.dumps({"collections": record["collections"], "database": record["slug"]},
+                      ensure_ascii=False, separators=(",", ":"))
+    return len(text.encode())
 
 
 def read_records(db: Session, after: str, limit: int) -> list[dict[str, Any]]:
@@ -323,11 +342,11 @@ def read_records(db: Session, after: str, limit: int) -> list[dict[str, Any]]:
     collections: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
     by_id: dict[int, dict[str, Any]] = {}
     for c in db.execute(select(_COLL).where(_COLL.c.database_id.in_(ids))
-                        .order_by(_COLL.c.database_id, _COLL.c.position)).mappings():
-        item = {"name": c["name"], "title": {"fr": c["title_fr"], "en": c["title_en"]},
-                "description": {"fr": c["description_fr"], "en": c["description_en"]},
-                "row_count": c["row_count"], "time_min": c["time_min"],
-                "time_max": c["time_max"], "details": dict(c["details"] or {}),
+                        .order_by(_COLL.c.database_id, _COLL.c.position)).mappings().all():
+        item = {"description": {"en": c["description_en"], "fr": c["description_fr"]},
+                "details": _sorted(dict(c["details"] or {})), "name": c["name"],
+                "row_count": c["row_count"], "time_max": c["time_max"],
+                "time_min": c["time_min"], "title": {"en": c["title_en"], "fr": c["title_fr"]},
                 "variable_count": 0, "variables": []}
         collections[c["database_id"]].append(item)
         by_id[c["id"]] = item
@@ -335,7 +354,7 @@ def read_records(db: Session, after: str, limit: int) -> list[dict[str, Any]]:
              .join(_COLL, _VAR.c.collection_id == _COLL.c.id)
              .where(_COLL.c.database_id.in_(ids))
              .order_by(_VAR.c.collection_id, _VAR.c.position))
-    for r in db.execute(query):
+    for r in db.execute(query).all():
         by_id[r[0]]["variables"].append(_variable(r))
     for item in by_id.values():
         item["variable_count"] = len(item["variables"])
@@ -360,16 +379,27 @@ def chunks(settings: Settings, chunk: int = 200) -> Iterator[tuple[str, int]]:
     from healthdatahub.store.db import session_scope
 
     uris, after = [], ""
-    while True:
-        with session_scope(settings) as db:
-            batch = read_records(db, after, chunk)
-        for record in batch:
-            uris.append(str(record_uri(settings, record["slug"])))
-            text = record_text(record, settings)
-            yield text, text.count("\n")
-        if len(batch) < chunk:
-            break
-        after = batch[-1]["slug"]
+    # The cyclic collector, started by every 700 new objects, scans a chunk's young dicts
+    # again and again (it made the dump three times slower); records hold no cycles, so it
+    # is paused while a chunk is built and run once after it.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        while True:
+            with session_scope(settings) as db:
+                batch = read_records(db, after, chunk)
+            for record in batch:
+                uris.append(str(record_uri(settings, record["slug"])))
+                text = record_text(record, settings)
+                yield text, text.count("\n")
+            if len(batch) < chunk:
+                break
+            after = batch[-1]["slug"]
+            del batch
+            gc.collect(1)
+    finally:
+        if collecting:
+            gc.enable()
     graph = rdf.new_graph()  # one node naming every dataset: rdflib is fast enough for it
     rdf.add_catalogue(graph, settings, [URIRef(u) for u in uris])
     text = "".join(line + "\n" for line in graph.serialize(format="nt").split("\n") if line)

@@ -86,6 +86,8 @@ def test_store_reader_gives_the_records_the_orm_gives(store_settings: Settings,
         del record["created_at"], record["updated_at"]
     assert [r["slug"] for r in fast] == [r["slug"] for r in orm]
     assert fast == orm
+    for record in fast:  # the served dictionary's size, computed without sorting keys
+        assert ntriples.dictionary_bytes(record) == len(rdf.dictionary_json(record).encode())
 
 
 def _closure(graph: Graph, start: URIRef) -> Graph:
