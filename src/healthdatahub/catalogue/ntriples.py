@@ -116,7 +116,8 @@ def _agent(out: list[str], node: str, name: str, settings: Settings, email: str)
 
 
 def _legislation(out: list[str], settings: Settings, node: str, own: str | None = None) -> None:
-    law = f"<{iri(own if own and own.startswith(('http://', 'https://')) else settings.catalogue_legislation)}>"  # noqa: E501
+    own = own if own and own.startswith(("http://", "https://")) else None
+    law = f"<{iri(own or settings.catalogue_legislation)}>"
     out += [f"{law} {A} {_t('eli:LegalResource')} .\n",
             f"{node} {_t('dcatap:applicableLegislation')} {law} .\n"]
 
@@ -248,8 +249,8 @@ def record_text(record: dict[str, Any], settings: Settings) -> str:
     email = d.get("contact_email") or settings.catalogue_contact_email
     name = record["publisher"] or settings.catalogue_publisher
     publisher = _agent(out, f"<{base}#publisher>", name, settings, email)
-    out += [f"{publisher} {_t('health:publisherType')} "
-            f"<{iri(home + '/vocabulary/publisher-type/holder')}> .\n",
+    holder = f"<{iri(home + '/vocabulary/publisher-type/holder')}>"
+    out += [f"{publisher} {_t('health:publisherType')} {holder} .\n",
             f"{publisher} {_t('health:publisherNote')} {lit(name, 'fr')} .\n",
             f"{publisher} {_t('health:trustedDataHolder')} {_FALSE} .\n",
             f"{uri} {_t('dct:publisher')} {publisher} .\n",

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
-from urllib.parse import quote
 from typing import Any
+from urllib.parse import quote
 
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
@@ -66,8 +66,8 @@ _NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
 
 def iri(text: str) -> str:
     """``text`` with the characters an IRI may not hold (space, quotes, angle brackets,
-    braces, pipe, caret, backtick, backslash, controls) percent-encoded, so that free text (a table or variable name, a DOI) makes an
-    IRI that N-Triples and Turtle can write."""
+    braces, pipe, caret, backtick, backslash, controls) percent-encoded, so that free text
+    (a table or variable name, a DOI) makes an IRI that N-Triples and Turtle can write."""
     if not _NOT_IN_IRI.search(text):
         return text
     return _NOT_IN_IRI.sub(lambda m: quote(m.group(), safe=""), text)

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 from healthdatahub.catalogue import export, ntriples, rdf, records, service, shacl
 from healthdatahub.config import Settings
 
-AWKWARD = 'Guillemets "doubles", barre \\ oblique,\nretour\r\nà la ligne\tet <script>alert(1)</script> 漢字 🙂'  # noqa: E501
+AWKWARD = ('Guillemets "doubles", barre \\ oblique,\nretour\r\nà la ligne\tet '
+           "<script>alert(1)</script> 漢字 🙂")
 
 
 def awkward_record(slug: str = "awkward") -> dict:
