@@ -56,7 +56,7 @@ def write_catalogue(settings: Settings, dest: Path, chunk: int = 200) -> Outcome
     ``chunk`` records whatever the catalogue's size. N-Triples is also Turtle, so the file
     reads as either; a node shared by several records is stated again with each.
     """
-    from healthdatahub.catalogue import ntriples
+    from healthdatahub.catalogue import dump
     from healthdatahub.jobs import atomic_file
 
     started = time.perf_counter()
@@ -64,7 +64,7 @@ def write_catalogue(settings: Settings, dest: Path, chunk: int = 200) -> Outcome
     with atomic_file(dest) as tmp, open(tmp, "w", encoding="utf-8") as out:
         out.write(f"# {' '.join(settings.hub_name.split())}: HealthDCAT-AP catalogue "
                   "(N-Triples).\n")
-        for text, count in ntriples.chunks(settings, chunk):
+        for text, count in dump.chunks(settings, chunk):
             out.write(text)
             records_ += 1
             statements += count

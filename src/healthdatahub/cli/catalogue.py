@@ -56,7 +56,7 @@ def export_cmd(
     formatted straight from the store, streamed and memory bounded; other whole-catalogue
     exports build one rdflib graph, for small catalogues.
     """
-    from healthdatahub.catalogue import ntriples
+    from healthdatahub.catalogue import dump
     from healthdatahub.catalogue.export import export, write_catalogue
     from healthdatahub.jobs import atomic_file
 
@@ -64,7 +64,7 @@ def export_cmd(
         emit(write_catalogue(settings(), output), False)
         return
     if database is None and fmt == "ntriples":
-        for text, _ in ntriples.chunks(settings()):
+        for text, _ in dump.chunks(settings()):
             out.file.write(text)
         return
     text = export(settings(), database, fmt)

@@ -8,7 +8,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT
 from typer.testing import CliRunner
 
-from healthdatahub.catalogue import export, ntriples, rdf, records, service, shacl
+from healthdatahub.catalogue import dump, export, ntriples, rdf, records, service, shacl
 from healthdatahub.config import Settings
 
 AWKWARD = ('Guillemets "doubles", barre \\ oblique,\nretour\r\nà la ligne\tet '
@@ -80,7 +80,7 @@ def test_store_reader_gives_the_records_the_orm_gives(store_settings: Settings,
     from healthdatahub.store.models_catalogue import CatalogueDatabase
 
     with session_scope(settings) as db:
-        fast = ntriples.read_records(db, "", 100)
+        fast = dump.read_records(db, "", 100)
         rows = db.query(CatalogueDatabase).order_by(CatalogueDatabase.slug).all()
         orm = [records.to_dict(row) for row in rows]
     for record in orm:
