@@ -5,7 +5,8 @@ then measures, per store (SQLite, and PostgreSQL with --postgres URL):
 - search latency over a mix of queries (exact variable name, common word, prefix, two
   words, acronym, facet filters, no hit), as the portal and API run it (hits with their
   database/table names, and the six facet counts); p95 per run, median of the runs;
-- the full-catalogue RDF export (streamed Turtle) in a child process: wall time and peak RSS.
+- the full-catalogue RDF export (``export.write_catalogue``: N-Triples formatted from the
+  store's rows, chunk by chunk) in a child process: wall time, CPU and peak RSS.
 Usage: .venv/bin/python bench/bench_catalogue.py [--databases 10000] [--tables 50]
        [--variables 1000000] [--runs 3] [--postgres postgresql+psycopg://…/db] [--no-sqlite]
 Small check: --databases 500 --variables 50000. Writes bench/out/catalogue.json.
@@ -160,8 +161,8 @@ def measure_search(settings, runs: int, databases: int) -> dict:
 
 
 def measure_export(data_dir: Path, url: str) -> dict:
-    """The streamed full-catalogue Turtle export in a child process: wall time, peak RSS."""
-    dest = data_dir / "catalogue.ttl"
+    """The full-catalogue N-Triples dump in a child process: wall time, CPU, peak RSS."""
+    dest = data_dir / "catalogue.nt"
     code = ("import sys, json\n"
             "from healthdatahub.config import load_settings\n"
             "from healthdatahub.catalogue.export import write_catalogue\n"

@@ -47,57 +47,41 @@ def catalogue_graph(settings: Settings, offset: int = 0, limit: int | None = Non
     return g
 
 
-class _Triples(set):
-    """A write-only stand-in for a Graph: ``rdf.add_record`` adds to it, nothing is indexed."""
-
-    def add(self, triple: tuple[Any, Any, Any]) -> None:  # type: ignore[override]
-        set.add(self, triple)
-
-    def lines(self) -> str:
-        return "".join(f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in self)
-
-
 def write_catalogue(settings: Settings, dest: Path, chunk: int = 200) -> Outcome:
-    """The whole catalogue as Turtle in ``dest``, written a chunk of records at a time.
+    """The whole catalogue as N-Triples in ``dest`` (written atomically), ``chunk`` records
+    at a time.
 
-    Memory stays bounded by ``chunk`` records whatever the catalogue's size: each record's
-    triples come from ``rdf.add_record`` (the one mapping) and are written as N-Triples
-    statements, which are Turtle (a concept shared by several records is stated again with
-    each); the catalogue node, naming every dataset, comes last.
+    The statements are formatted from the store's rows by ``ntriples`` (the graph of
+    ``rdf.add_record``, without rdflib terms), so time stays linear and memory bounded by
+    ``chunk`` records whatever the catalogue's size. N-Triples is also Turtle, so the file
+    reads as either; a node shared by several records is stated again with each.
     """
+    from healthdatahub.catalogue import dump
     from healthdatahub.jobs import atomic_file
 
     started = time.perf_counter()
-    uris: list[Any] = []
-    triples = 0
+    records_, statements = 0, 0
     with atomic_file(dest) as tmp, open(tmp, "w", encoding="utf-8") as out:
-        out.write(f"# {settings.hub_name}: HealthDCAT-AP catalogue (Turtle).\n")
-        offset = 0
-        while True:
-            with session_scope(settings) as db:
-                batch = [records.to_dict(row) for row in _rows(db, offset, chunk)]
-            for record in batch:
-                sink = _Triples()
-                uris.append(rdf.add_record(sink, record, settings))
-                triples += len(sink)
-                out.write(sink.lines())
-            if len(batch) < chunk:
-                break
-            offset += chunk
-        sink = _Triples()
-        rdf.add_catalogue(sink, settings, uris)
-        triples += len(sink)
-        out.write(sink.lines())
-    return Outcome("catalogue export", f"Wrote {len(uris):,} records ({triples:,} statements) "
+        out.write(f"# {' '.join(settings.hub_name.split())}: HealthDCAT-AP catalogue "
+                  "(N-Triples).\n")
+        for text, count in dump.chunks(settings, chunk):
+            out.write(text)
+            records_ += 1
+            statements += count
+    records_ -= 1  # the last text is the catalogue node
+    return Outcome("catalogue export", f"Wrote {records_:,} records ({statements:,} statements) "
                    f"to {dest}.", paths={"catalogue": str(dest)},
-                   counts={"records": len(uris), "statements": triples,
+                   counts={"records": records_, "statements": statements,
                            "bytes": dest.stat().st_size},
                    timings={"total": round(time.perf_counter() - started, 3)})
 
 
 def export(settings: Settings, slug: str | None = None, fmt: str = "turtle") -> str:
-    """One record, or the whole catalogue, serialised as Turtle, JSON-LD or RDF/XML."""
+    """One record, or the whole catalogue, as Turtle, JSON-LD, RDF/XML or N-Triples (rdflib:
+    for small exports; ``write_catalogue`` for the full dump)."""
     graph = record_graph(settings, slug) if slug else catalogue_graph(settings)
+    if fmt == "ntriples":
+        return graph.serialize(format="nt")
     return rdf.serialise(graph, fmt)
 
 

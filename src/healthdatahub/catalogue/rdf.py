@@ -10,8 +10,10 @@ the data themselves are reached through the health data access body (``healthdca
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from typing import Any
+from urllib.parse import quote
 
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
@@ -59,9 +61,21 @@ def new_graph() -> Graph:
     return graph
 
 
+_NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
+
+
+def iri(text: str) -> str:
+    """``text`` with the characters an IRI may not hold (space, quotes, angle brackets,
+    braces, pipe, caret, backtick, backslash, controls) percent-encoded, so that free text
+    (a table or variable name, a DOI) makes an IRI that N-Triples and Turtle can write."""
+    if not _NOT_IN_IRI.search(text):
+        return text
+    return _NOT_IN_IRI.sub(lambda m: quote(m.group(), safe=""), text)
+
+
 def record_uri(settings: Settings, slug: str) -> URIRef:
     """The URI of a database record."""
-    return URIRef(f"{settings.catalogue_base_uri.rstrip('/')}/{slug}")
+    return URIRef(iri(f"{settings.catalogue_base_uri.rstrip('/')}/{slug}"))
 
 
 def _texts(g: Graph, node: Any, prop: URIRef, value: dict[str, str]) -> None:
@@ -70,32 +84,33 @@ def _texts(g: Graph, node: Any, prop: URIRef, value: dict[str, str]) -> None:
             g.add((node, prop, Literal(text, lang=lang)))
 
 
-def _concept(g: Graph, iri: str, labels: dict[str, str], scheme: str | None = None) -> URIRef:
-    node = URIRef(iri)
+def _concept(g: Graph, node_iri: str, labels: dict[str, str], scheme: str | None = None
+             ) -> URIRef:
+    node = URIRef(node_iri)
     g.add((node, RDF.type, SKOS.Concept))
     _texts(g, node, SKOS.prefLabel, labels)
     if scheme:
-        g.add((node, SKOS.inScheme, URIRef(scheme)))
+        g.add((node, SKOS.inScheme, URIRef(iri(scheme))))
     return node
 
 
 def _agent(g: Graph, node: URIRef, name: str, settings: Settings, email: str) -> URIRef:
     g.add((node, RDF.type, FOAF.Agent))
     g.add((node, FOAF.name, Literal(name)))
-    g.add((node, FOAF.homepage, URIRef(settings.catalogue_publisher_url)))
-    g.add((node, FOAF.mbox, URIRef(f"mailto:{email}")))
+    g.add((node, FOAF.homepage, URIRef(iri(settings.catalogue_publisher_url))))
+    g.add((node, FOAF.mbox, URIRef(iri(f"mailto:{email}"))))
     contact = URIRef(f"{node}-contact")
     g.add((node, DCAT.contactPoint, contact))
     g.add((contact, RDF.type, VCARD.Kind))
-    g.add((contact, VCARD.hasEmail, URIRef(f"mailto:{email}")))
-    g.add((contact, VCARD.hasURL, URIRef(settings.catalogue_publisher_url)))
+    g.add((contact, VCARD.hasEmail, URIRef(iri(f"mailto:{email}"))))
+    g.add((contact, VCARD.hasURL, URIRef(iri(settings.catalogue_publisher_url))))
     return node
 
 
 def _legislation(g: Graph, settings: Settings, node: Any, own: str | None = None) -> None:
     """The applicable legislation: the record's own when it names an IRI, else the setting."""
-    law = URIRef(own if own and own.startswith(("http://", "https://")) else
-                 settings.catalogue_legislation)
+    law = URIRef(iri(own if own and own.startswith(("http://", "https://")) else
+                     settings.catalogue_legislation))
     g.add((law, RDF.type, ELI.LegalResource))
     g.add((node, DCATAP.applicableLegislation, law))
 
@@ -134,7 +149,7 @@ def _tables(g: Graph, uri: URIRef, record: dict[str, Any]) -> None:
     g.add((group, RDF.type, CSVW.TableGroup))
     g.add((group, RDF.type, DCTERMS.Standard))
     for i, c in enumerate(record["collections"]):
-        table = URIRef(f"{uri}/{c['name']}")
+        table = URIRef(iri(f"{uri}/{c['name']}"))
         g.add((group, CSVW.table, table))
         g.add((table, RDF.type, CSVW.Table))
         g.add((table, CSVW.name, Literal(c["name"])))
@@ -149,7 +164,7 @@ def _tables(g: Graph, uri: URIRef, record: dict[str, Any]) -> None:
         if c.get("details"):
             g.add((table, HDH.details, Literal(json.dumps(c["details"], sort_keys=True))))
         for j, v in enumerate(c["variables"]):
-            column = URIRef(f"{uri}/{c['name']}/{v['name']}")
+            column = URIRef(iri(f"{uri}/{c['name']}/{v['name']}"))
             g.add((table, CSVW.column, column))
             g.add((column, RDF.type, CSVW.Column))
             g.add((column, CSVW.name, Literal(v["name"])))
@@ -184,7 +199,7 @@ def add_record(g: Graph, record: dict[str, Any], settings: Settings) -> URIRef:
     _texts(g, uri, DCTERMS.title, record["title"])
     _texts(g, uri, DCTERMS.description, record["description"])
     if record.get("doi"):
-        ident = URIRef(f"https://doi.org/{record['doi']}")
+        ident = URIRef(iri(f"https://doi.org/{record['doi']}"))
         g.add((ident, RDF.type, ADMS.Identifier))
         g.add((ident, SKOS.notation, Literal(record["doi"])))
         g.add((uri, ADMS.identifier, ident))
@@ -193,19 +208,19 @@ def add_record(g: Graph, record: dict[str, Any], settings: Settings) -> URIRef:
     g.add((uri, DCAT.theme, _concept(g, str(HEAL), {"fr": "Santé", "en": "Health"},
                                      EU + "data-theme")))
     for m in record["mesh"]:
-        g.add((uri, DCAT.theme, _concept(g, MESH_BASE + m["id"], {"en": m["label"]},
+        g.add((uri, DCAT.theme, _concept(g, iri(MESH_BASE + m["id"]), {"en": m["label"]},
                                          "https://id.nlm.nih.gov/mesh")))
     base = settings.catalogue_base_uri.rstrip("/")
     theme = record["theme"] or "OTHER"
-    category = _concept(g, f"{base}/vocabulary/health-category/{theme}",
+    category = _concept(g, iri(f"{base}/vocabulary/health-category/{theme}"),
                         dict(zip(F.LANGS, F.THEMES.get(theme, (theme, theme)), strict=True)))
     g.add((uri, HEALTH.healthCategory, category))
     g.add((uri, DCTERMS.type, category))
     speciality = record["speciality"] or "all"
     g.add((uri, HEALTH.healthTheme, _concept(
-        g, f"{base}/vocabulary/speciality/{speciality}",
+        g, iri(f"{base}/vocabulary/speciality/{speciality}"),
         dict(zip(F.LANGS, F.SPECIALITIES.get(speciality, (speciality, speciality)), strict=True)))))
-    access = URIRef(EU + "access-right/" + record["access_rights"])
+    access = URIRef(iri(EU + "access-right/" + record["access_rights"]))
     g.add((access, RDF.type, DCTERMS.RightsStatement))
     g.add((uri, DCTERMS.accessRights, access))
     for lang in record["languages"]:
@@ -215,7 +230,8 @@ def add_record(g: Graph, record: dict[str, Any], settings: Settings) -> URIRef:
     email = d.get("contact_email") or settings.catalogue_contact_email
     publisher = _agent(g, URIRef(f"{uri}#publisher"), record["publisher"] or
                        settings.catalogue_publisher, settings, email)
-    g.add((publisher, HEALTH.publisherType, URIRef(f"{base}/vocabulary/publisher-type/holder")))
+    g.add((publisher, HEALTH.publisherType,
+           URIRef(iri(f"{base}/vocabulary/publisher-type/holder"))))
     g.add((publisher, HEALTH.publisherNote, Literal(record["publisher"] or
                                                     settings.catalogue_publisher, lang="fr")))
     g.add((publisher, HEALTH.trustedDataHolder, Literal(False)))
@@ -225,11 +241,11 @@ def add_record(g: Graph, record: dict[str, Any], settings: Settings) -> URIRef:
                   settings.catalogue_contact_email)
     g.add((uri, HEALTH.hdab, hdab))
     _legislation(g, settings, uri, d.get("legislation"))
-    spatial = URIRef(EU + "country/" + (d.get("spatial") or "FRA"))
+    spatial = URIRef(iri(EU + "country/" + (d.get("spatial") or "FRA")))
     g.add((spatial, RDF.type, DCTERMS.Location))
     g.add((uri, DCTERMS.spatial, spatial))
     if d.get("frequency"):
-        freq = URIRef(EU + "frequency/" + d["frequency"])
+        freq = URIRef(iri(EU + "frequency/" + d["frequency"]))
         g.add((freq, RDF.type, DCTERMS.Frequency))
         g.add((uri, DCTERMS.accrualPeriodicity, freq))
     if d.get("temporal_start") or d.get("temporal_end"):
@@ -268,13 +284,13 @@ def add_record(g: Graph, record: dict[str, Any], settings: Settings) -> URIRef:
 
 def add_catalogue(g: Graph, settings: Settings, datasets: list[URIRef]) -> URIRef:
     """The catalogue node itself (title, publisher, legislation, its datasets)."""
-    node = URIRef(settings.catalogue_base_uri.rstrip("/"))
+    node = URIRef(iri(settings.catalogue_base_uri.rstrip("/")))
     g.add((node, RDF.type, DCAT.Catalog))
     g.add((node, DCTERMS.title, Literal(settings.hub_name, lang="fr")))
     g.add((node, DCTERMS.description, Literal(
         f"Catalogue de métadonnées de {settings.hub_name} (HealthDCAT-AP).", lang="fr")))
-    g.add((node, FOAF.homepage, URIRef(settings.catalogue_publisher_url)))
-    g.add((URIRef(settings.catalogue_publisher_url), RDF.type, FOAF.Document))
+    g.add((node, FOAF.homepage, URIRef(iri(settings.catalogue_publisher_url))))
+    g.add((URIRef(iri(settings.catalogue_publisher_url)), RDF.type, FOAF.Document))
     publisher = _agent(g, URIRef(f"{node}#publisher"), settings.catalogue_publisher, settings,
                        settings.catalogue_contact_email)
     g.add((node, DCTERMS.publisher, publisher))

@@ -46,18 +46,26 @@ def import_cmd(
 @app.command("export")
 def export_cmd(
     database: Annotated[str | None, typer.Argument(help="Database slug (default: all).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="turtle, json-ld or xml.")] = "turtle",
+    fmt: Annotated[str, typer.Option(
+        "--format", help="ntriples (the fast full dump), turtle, json-ld or xml.")] = "turtle",
     output: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
 ) -> None:
     """Print (or write) HealthDCAT-AP RDF of one record or of the whole catalogue.
 
-    The whole catalogue written as Turtle to a file is streamed (memory bounded).
+    The whole catalogue as N-Triples (or as Turtle to a file: N-Triples is Turtle) is
+    formatted straight from the store, streamed and memory bounded; other whole-catalogue
+    exports build one rdflib graph, for small catalogues.
     """
+    from healthdatahub.catalogue import dump
     from healthdatahub.catalogue.export import export, write_catalogue
     from healthdatahub.jobs import atomic_file
 
-    if database is None and output is not None and fmt == "turtle":
+    if database is None and output is not None and fmt in ("ntriples", "turtle"):
         emit(write_catalogue(settings(), output), False)
+        return
+    if database is None and fmt == "ntriples":
+        for text, _ in dump.chunks(settings()):
+            out.file.write(text)
         return
     text = export(settings(), database, fmt)
     if output is None:
