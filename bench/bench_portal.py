@@ -239,8 +239,8 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     (OUT / "portal.json").write_text(json.dumps({"machine": machine, "results": results},
                                                 indent=2), encoding="utf-8")
-    lines = ["| target | requests | req/s | p50 ms | p95 ms | p99 ms | server CPU ms/req "
-             "| errors (all runs) | p95 of each run |", "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    lines = [("| target | requests | req/s | p50 ms | p95 ms | p99 ms | server CPU ms/req "
+              "| errors (all runs) | p95 of each run |"), "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for name, r in results.items():
         errors = sum(run["errors"] for run in r["runs"])
         each = ", ".join(str(run["p95_ms"]) for run in r["runs"])

@@ -120,7 +120,7 @@ def test_prs_dpn_qlp_71_lines_count_on_snds_only(extraction, vocab, tmp_path: Pa
     with get_engine(name="duckdb") as engine:
         templates.register_snds(engine, extraction[YEAR])
         before = _snds(engine, drugs)
-    flagged = sorted(before)[0]
+    flagged = min(before)
     nir, rng = flagged.split(":")
     source = _rewrite(extraction[YEAR], tmp_path, "ER_PRS_F", lambda t: _set(
         t, "PRS_DPN_QLP", pc.and_(pc.equal(t.column("BEN_NIR_PSA"), nir),

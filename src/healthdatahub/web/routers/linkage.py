@@ -23,8 +23,8 @@ from healthdatahub.store.models_linkage import LinkageHolder, LinkageProject
 from healthdatahub.web import policy
 from healthdatahub.web.deps import Me, get_settings
 from healthdatahub.web.launch import start_command
-from healthdatahub.web.routers.api import ErrorOut
 from healthdatahub.web.render import render
+from healthdatahub.web.routers.api import ErrorOut
 from healthdatahub.web.security import REPORT_CSP
 
 router = APIRouter()
