@@ -63,10 +63,16 @@ def test_sigkill_leaves_no_visible_version_and_rerun_lands(store_settings, tmp_p
     proc = subprocess.Popen([sys.executable, "-m", "healthdatahub.cli", "ingest", "k", str(data),
                              "--schema", str(schema), "--json"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(2.5)
+    lake = store_settings.lake_dir / "k"
+    # Kill it while it lands (its hidden temporary version exists), not after a fixed delay:
+    # on a quiet machine the whole ingestion can finish within any delay chosen.
+    deadline = time.monotonic() + 300
+    while not (lake.is_dir() and any(p.name.startswith(".tmp-") for p in lake.iterdir())):
+        assert proc.poll() is None, "the ingestion ended before it was seen landing"
+        assert time.monotonic() < deadline, "the ingestion never started landing"
+        time.sleep(0.002)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    lake = store_settings.lake_dir / "k"
     assert not lake.exists() or not [p for p in lake.iterdir() if not p.name.startswith(".")]
     outcome = ingest_files(store_settings, "k", [data], schema=str(schema))
     assert outcome.ok and (lake / "v1" / "T").is_dir()
