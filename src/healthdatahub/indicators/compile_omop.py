@@ -24,15 +24,12 @@ from __future__ import annotations
 
 from functools import singledispatch
 
+from healthdatahub.indicators.compile_snds import code_prefixes
 from healthdatahub.indicators.dsl import Ald, AllOf, AnyOf, Criterion, Drugs, Phenotype, Stay
 
 KEYS = "person_id"
 LARGE_PACK_DAYS = 90  # days per pack of the medicaments nomenclature's large packs
 ALD_TYPE, CLAIM_TYPE, PRINCIPAL = 32879, 32810, 32902
-
-
-def _prefixes(column: str, codes: tuple[str, ...]) -> str:
-    return "(" + " OR ".join(f"{column} LIKE '{c}%'" for c in codes) + ")"
 
 
 def _year(column: str, year: int) -> str:
@@ -47,7 +44,7 @@ def to_sql(criterion: Criterion, year: int) -> str:
 
 def _atc_rows(atc: tuple[str, ...], year: int, months: str) -> str:
     classes = (f"SELECT concept_id FROM concept WHERE vocabulary_id = 'ATC' "
-               f"AND {_prefixes('concept_code', atc)}")
+               f"AND {code_prefixes('concept_code', atc)}")
     standard = (f"SELECT ca.descendant_concept_id AS concept_id FROM concept_ancestor AS ca "
                 f"JOIN ({classes}) AS atc ON atc.concept_id = ca.ancestor_concept_id")
     source = (f"SELECT r.concept_id_1 AS concept_id FROM concept_relationship AS r "
@@ -83,7 +80,7 @@ HAVING count(DISTINCT day) >= {c.min_dates}{large}"""
 @to_sql.register
 def _ald(c: Ald, year: int) -> str:
     return f"""SELECT DISTINCT {KEYS} FROM condition_occurrence
-WHERE condition_type_concept_id = {ALD_TYPE} AND {_prefixes('condition_source_value', c.cim10)}
+WHERE condition_type_concept_id = {ALD_TYPE} AND {code_prefixes('condition_source_value', c.cim10)}
   AND condition_start_date <= DATE '{year}-12-31'
   AND (condition_end_date IS NULL OR condition_end_date >= DATE '{year}-01-01')"""
 
@@ -97,7 +94,7 @@ def _stay(c: Stay, year: int) -> str:
         where.append("condition_status_source_value LIKE 'DA%'")
     return f"""SELECT DISTINCT {KEYS} FROM condition_occurrence
 WHERE condition_type_concept_id = {CLAIM_TYPE} AND visit_occurrence_id IS NOT NULL
-  AND {_prefixes('condition_source_value', c.cim10)}
+  AND {code_prefixes('condition_source_value', c.cim10)}
   AND {_year('coalesce(condition_end_date, condition_start_date)', year)}
   AND ({' OR '.join(where)})"""
 

@@ -20,7 +20,8 @@ _JOIN = " AND ".join(f"prs.{k} = pha.{k}" for k in JOIN_KEYS)
 ALD_NATURES = (41, 43, 45)  # exoneration natures of an ALD
 
 
-def _prefixes(column: str, codes: tuple[str, ...]) -> str:
+def code_prefixes(column: str, codes: tuple[str, ...]) -> str:
+    """A condition true when ``column`` starts with one of ``codes`` (both compilers use it)."""
     return "(" + " OR ".join(f"{column} LIKE '{c}%'" for c in codes) + ")"
 
 
@@ -47,7 +48,7 @@ def _drugs(c: Drugs, year: int) -> str:
     FROM ER_PRS_F AS prs
     JOIN ER_PHA_F AS pha ON {_JOIN}
     JOIN medicaments AS med ON CAST(pha.PHA_PRS_C13 AS VARCHAR) = CAST(med.CIP13 AS VARCHAR)
-    WHERE {_prefixes('med.ATC', c.atc)} AND coalesce(prs.DPN_QLF, 0) <> 71
+    WHERE {code_prefixes('med.ATC', c.atc)} AND coalesce(prs.DPN_QLF, 0) <> 71
       AND prs.EXE_SOI_DTD >= DATE '{year}-01-01' AND prs.EXE_SOI_DTD < DATE '{year + 1}-01-01'{months}
     GROUP BY prs.BEN_NIR_PSA, prs.BEN_RNG_GEM, prs.EXE_SOI_DTD, pha.PHA_PRS_C13
 ) AS deliveries
@@ -60,7 +61,7 @@ HAVING count(DISTINCT day) >= {c.min_dates}{large}"""
 def _ald(c: Ald, year: int) -> str:
     natures = ", ".join(str(n) for n in ALD_NATURES)
     return f"""SELECT DISTINCT {KEYS} FROM IR_IMB_R
-WHERE {_prefixes('MED_MTF_COD', c.cim10)} AND IMB_ETM_NAT IN ({natures})
+WHERE {code_prefixes('MED_MTF_COD', c.cim10)} AND IMB_ETM_NAT IN ({natures})
   AND IMB_ALD_DTD <= DATE '{year}-12-31'
   AND (IMB_ALD_DTF IS NULL OR IMB_ALD_DTF >= DATE '{year}-01-01')"""
 
@@ -68,12 +69,12 @@ WHERE {_prefixes('MED_MTF_COD', c.cim10)} AND IMB_ETM_NAT IN ({natures})
 @to_sql.register
 def _stay(c: Stay, year: int) -> str:
     b, cc, d = (pmsi_table(year, p) for p in "BCD")
-    where = [f"{_prefixes('b.DGN_PAL', c.cim10)}"] if "DP" in c.positions else []
+    where = [f"{code_prefixes('b.DGN_PAL', c.cim10)}"] if "DP" in c.positions else []
     if "DR" in c.positions:
-        where.append(_prefixes("b.DGN_REL", c.cim10))
+        where.append(code_prefixes("b.DGN_REL", c.cim10))
     if "DAS" in c.positions:
         where.append(f"EXISTS (SELECT 1 FROM {d} AS d WHERE d.ETA_NUM = b.ETA_NUM "
-                     f"AND d.RSA_NUM = b.RSA_NUM AND {_prefixes('d.ASS_DGN', c.cim10)})")
+                     f"AND d.RSA_NUM = b.RSA_NUM AND {code_prefixes('d.ASS_DGN', c.cim10)})")
     return f"""SELECT DISTINCT c.NIR_ANO_17 AS BEN_NIR_PSA, c.RNG_NAI AS BEN_RNG_GEM
 FROM {b} AS b JOIN {cc} AS c ON b.ETA_NUM = c.ETA_NUM AND b.RSA_NUM = c.RSA_NUM
 WHERE coalesce(c.NIR_RET, FALSE) = FALSE AND b.SOR_ANN = {year} AND ({' OR '.join(where)})"""
