@@ -79,11 +79,10 @@ def create_typed_view(engine: Engine, run: TableRun) -> None:
         cols = ", ".join(quote_ident(c) if c in f.columns else f"NULL::VARCHAR AS {quote_ident(c)}"
                          for c in wanted)
         parts.append(f"SELECT {f.index} AS __f, __row{', ' + cols if cols else ''} FROM {f.view}")
-    typed = run.compiled.select_typed()
     for name, prefix in ((run.view, ""), (run.fast_view, "fast_")):
         union = " UNION ALL ".join(p.replace(" FROM src_", f" FROM {prefix}src_") for p in parts)
-        engine.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT *"
-                       f"{', ' + typed if typed else ''} FROM ({union})")
+        engine.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS "
+                       f"{run.compiled.typed_query(f'({union})')}")
 
 
 def _pk_hash(columns: list[str]) -> tuple[str, str]:
