@@ -9,7 +9,9 @@ Types are checked strictly, as Table Schema (and frictionless-py) reads them. An
 lenient ``TRY_CAST`` is computed once per row (``pre``, an inner projection); it is the typed
 value when the text is one character or the cast's canonical text (both cheap, and both imply
 the integer regular expression), or else when the text matches that regular expression
-(``TRY_CAST`` alone accepts ``1.5``, ``1e3``, ``0x10``, spaces). Dates are checked with
+(``TRY_CAST`` alone accepts ``1.5``, ``1e3``, ``0x10``, spaces). Numbers: the regular
+expression, skipped for one-character texts (the cast takes only the ten digits there too).
+Dates are checked with
 ``try_strptime`` and the declared format (plus an optional per-delivery override).
 """
 
@@ -177,9 +179,9 @@ def _typed(spec: Mapping[str, Any], col: str, override: str | None, decimal_char
         return col
     if kind in ("integer", "year"):
         return _integer(col, kind, pre_ref(spec["name"]))
-    if kind == "number":
+    if kind == "number":  # a one-character text: the cast, like the regex, takes only digits
         text = col if decimal_char == "." else f"replace({col}, {literal(decimal_char)}, '.')"
-        return (f"CASE WHEN regexp_full_match({text}, '{NUMBER_RE}') "
+        return (f"CASE WHEN length({text}) = 1 OR regexp_full_match({text}, '{NUMBER_RE}') "
                 f"THEN TRY_CAST({text} AS DOUBLE) END")
     if kind == "boolean":
         trues = ", ".join(literal(v) for v in spec.get("trueValues", TRUE_VALUES))

@@ -86,14 +86,35 @@ def test_fast_integer_paths_equal_strict_regex(kind):
     assert compiled.clean["X"] == f'TRY_CAST("X" AS {sql_type})'
 
 
-def test_lenient_cast_of_one_character_accepts_only_the_ten_digits():
-    """Why the one-character fast path is exact: over every Unicode code point, the cast the
-    integer check relies on succeeds on exactly '0'..'9' (so a one-character text it accepts
-    matches the integer regex)."""
+@pytest.mark.parametrize("sql_type", ["BIGINT", "INTEGER", "DOUBLE"])
+def test_lenient_cast_of_one_character_accepts_only_the_ten_digits(sql_type):
+    """Why the one-character fast paths are exact: over every Unicode code point, the cast the
+    integer and number checks rely on succeeds on exactly '0'..'9' (so a one-character text it
+    accepts matches the integer and the number regex)."""
     con = duckdb.connect()
     accepted = con.execute(
         "SELECT list(c ORDER BY c) FROM (SELECT chr(i::INTEGER) AS c FROM (SELECT * FROM "
         "range(1, 55296) UNION ALL SELECT * FROM range(57344, 1114112)) t(i)) "
-        "WHERE TRY_CAST(c AS BIGINT) IS NOT NULL OR TRY_CAST(c AS INTEGER) IS NOT NULL"
-    ).fetchone()[0]
+        f"WHERE TRY_CAST(c AS {sql_type}) IS NOT NULL").fetchone()[0]
     assert accepted == list("0123456789")
+
+
+@pytest.mark.parametrize("decimal_char", [".", ","])
+def test_number_fast_path_equals_regex(decimal_char):
+    """Numbers: the one-character fast path accepts what the regex (then the cast) accepted."""
+    from itertools import product
+
+    from healthdatahub.ingest.checks import NUMBER_RE
+
+    compiled = compile_table({"fields": [{"name": "N", "type": "number"}]}, ["N"],
+                             decimal_char=decimal_char)
+    texts = INTEGER_TEXTS + ["inf", "nan", "-inf", "1,5", ",5", ".", ","]
+    for n in range(1, 5):
+        texts += ["".join(p) for p in product(["0", "7", "+", "-", ".", ",", "e", " ", "i"],
+                                              repeat=n)]
+    text = "N" if decimal_char == "." else "replace(N, ',', '.')"
+    rows = duckdb.connect().execute(
+        f"SELECT N, {compiled.typed['N']} AS fast, CASE WHEN regexp_full_match({text}, "
+        f"'{NUMBER_RE}') THEN TRY_CAST({text} AS DOUBLE) END AS strict "
+        "FROM unnest(?::VARCHAR[]) t(N)", [texts]).fetchall()
+    assert [(x, fast) for x, fast, _ in rows] == [(x, strict) for x, _, strict in rows]
