@@ -11,8 +11,7 @@ value when the text is one character or the cast's canonical text (both cheap, a
 the integer regular expression), or else when the text matches that regular expression
 (``TRY_CAST`` alone accepts ``1.5``, ``1e3``, ``0x10``, spaces). Numbers: the regular
 expression, skipped for one-character texts (the cast takes only the ten digits there too).
-Dates are checked with
-``try_strptime`` and the declared format (plus an optional per-delivery override).
+Dates: ``try_strptime`` with the declared format (plus an optional per-delivery override).
 """
 
 from __future__ import annotations
