@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +10,7 @@ from healthdatahub.engine import Engine
 from healthdatahub.errors import HubError
 from healthdatahub.ingest import scan
 from healthdatahub.ingest.checks import compile_table
+from healthdatahub.ingest.digests import FileDigests
 from healthdatahub.ingest.schemas import SchemaSet
 from healthdatahub.ingest.sources import Delivery, SourceFile
 from healthdatahub.ingest.validate import (
@@ -58,41 +56,6 @@ class DeliveryRun:
     tables: dict[str, TableRun] = field(default_factory=dict)
     checksums: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-
-
-def sha256_file(path: Path) -> str:
-    """The SHA-256 of a file, streamed."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 22), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-_SHA_CHILD = """import hashlib, sys
-for p in sys.argv[1:]:
-    h = hashlib.sha256()
-    with open(p, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 22), b""):
-            h.update(block)
-    print(h.hexdigest(), flush=True)
-"""
-
-
-def start_checksums(paths: list[Path]) -> subprocess.Popen[str]:
-    """SHA-256 of the files in a child process, beside the engine (a thread of this process
-    was measured to slow validation to half speed: GIL hand-offs with the engine's calls)."""
-    return subprocess.Popen([sys.executable, "-c", _SHA_CHILD, *map(str, paths)],
-                            stdout=subprocess.PIPE, text=True)
-
-
-def finish_checksums(proc: subprocess.Popen[str], rels: list[str]) -> dict[str, str]:
-    """The child's digests by file, once it is done."""
-    out, _ = proc.communicate()
-    digests = out.split()
-    if proc.returncode != 0 or len(digests) != len(rels):
-        raise HubError("A delivered file could not be read to compute its SHA-256.")
-    return dict(zip(rels, digests, strict=True))
 
 
 def _date_formats(descriptor: dict[str, Any]) -> dict[str, str]:
@@ -189,7 +152,7 @@ def validate_delivery(engine: Engine, delivery: Delivery, schemas: SchemaSet, op
     dr = DeliveryRun(notes=list(delivery.notes))
     index = 0
     resolve: dict[str, str] = {}
-    hashes = start_checksums([f.path for f in delivery.files])
+    digests = FileDigests([f.path for f in delivery.files], [f.rel for f in delivery.files])
     try:
         for table, sources in delivery.tables().items():
             try:
@@ -210,6 +173,7 @@ def validate_delivery(engine: Engine, delivery: Delivery, schemas: SchemaSet, op
             counts = first_pass(engine, run)
             for f in files:
                 scan.collect_rejects(engine, f)
+                f.source.has_quotes = digests.has_quotes(f.source.rel)
                 scan.collect_newlines(engine, f)
                 run.rows_by_file[f.source.rel] = counts[f"f{f.index}"]
             run.rows = counts["__rows"]
@@ -219,11 +183,9 @@ def validate_delivery(engine: Engine, delivery: Delivery, schemas: SchemaSet, op
             duplicate_keys(engine, run, counts, opts.sample_rows)
         for run in dr.tables.values():
             orphan_keys(engine, run, dr.tables, resolve, opts.sample_rows)
-        dr.checksums = finish_checksums(hashes, [f.rel for f in delivery.files])
+        dr.checksums = digests.checksums()
     finally:
-        if hashes.poll() is None:  # validation failed: stop the child
-            hashes.kill()
-            hashes.wait()
+        digests.stop()
     for f in delivery.files:
         if f.changed():
             raise HubError(f"File {f.rel} changed while it was being read (size or modification "

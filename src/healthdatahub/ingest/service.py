@@ -14,8 +14,9 @@ from healthdatahub.config import Settings
 from healthdatahub.engine import get_engine
 from healthdatahub.errors import HubError
 from healthdatahub.ingest import records
+from healthdatahub.ingest.digests import sha256_file
 from healthdatahub.ingest.landing import land_table, quarantine_table
-from healthdatahub.ingest.pipeline import DeliveryRun, Options, sha256_file, validate_delivery
+from healthdatahub.ingest.pipeline import DeliveryRun, Options, validate_delivery
 from healthdatahub.ingest.records import list_ingestions
 from healthdatahub.ingest.report import build_report, render_report_html, write_report
 from healthdatahub.ingest.schemas import load_schema_set

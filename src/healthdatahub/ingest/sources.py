@@ -40,6 +40,7 @@ class SourceFile:
     encoding: str = "utf-8"
     bom: bool = False
     header: list[str] = field(default_factory=list)
+    #: Whether the file contains a quote; set by the validation from its checksum child's read.
     has_quotes: bool = False
 
     def changed(self) -> bool:
@@ -133,17 +134,6 @@ def sniff_csv(src: SourceFile, delimiter: str, declared_encoding: str | None) ->
                 f"{header.count(found)} {found!r}; the file seems delimited by {found!r} "
                 f"(pass --delimiter {found!r} or re-export it with {delimiter!r}).")
     src.header = names
-    src.has_quotes = _contains(src.path, b'"')
-
-
-def _contains(path: Path, needle: bytes) -> bool:
-    """Whether a file contains ``needle`` (a memchr-speed scan, no row parsing)."""
-    import mmap
-
-    if path.stat().st_size == 0:
-        return False
-    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-        return mm.find(needle) != -1
 
 
 def _candidates(path: Path) -> Iterable[tuple[Path, str | None]]:

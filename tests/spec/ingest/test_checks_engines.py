@@ -19,7 +19,7 @@ EXPECTED = {"I:type": 1, "I:required": 1, "I:minimum": 1, "S:enum": 2, "S:maxLen
 def test_same_counts(settings, engine_name):
     compiled = compile_table(DESC, ["I", "S"])
     items = ", ".join(f"count_if({c.condition}) AS c{i}" for i, c in enumerate(compiled.checks))
-    sql = f"SELECT {items} FROM (SELECT *, {compiled.select_typed()} FROM rows_in)"
+    sql = f"SELECT {items} FROM ({compiled.typed_query('rows_in')})"
     with get_engine(settings, engine_name) as engine:
         engine.register_arrow("rows_in", ROWS)
         row = engine.to_arrow(sql).to_pylist()[0]
@@ -43,7 +43,7 @@ def test_strict_types_same_counts(settings, engine_name):
     """The fast integer path and the number regex are as strict on Spark as on DuckDB."""
     compiled = compile_table(TYPED, ["I", "Y", "N"])
     items = ", ".join(f"count_if({c.condition}) AS c{i}" for i, c in enumerate(compiled.checks))
-    sql = f"SELECT {items} FROM (SELECT *, {compiled.select_typed()} FROM rows_in)"
+    sql = f"SELECT {items} FROM ({compiled.typed_query('rows_in')})"
     with get_engine(settings, engine_name) as engine:
         engine.register_arrow("rows_in", TYPED_ROWS)
         row = engine.to_arrow(sql).to_pylist()[0]
