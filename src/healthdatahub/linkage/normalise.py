@@ -37,10 +37,32 @@ PHONETIC_RULES: tuple[tuple[str, str], ...] = (
 )
 
 
+#: The characters a phonetic code can hold (a name key's letters and the nasal-vowel digits).
+PHONETIC_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ123"
+
+
 def _phonetic_sql(arg: str) -> str:
     expr = arg
     for pattern, repl in PHONETIC_RULES:
         expr = f"regexp_replace({expr}, '{pattern}', '{repl}', 'g')"
+    return expr
+
+
+def _collapse_runs_sql(arg: str) -> str:
+    """SQL that collapses each run of one repeated character of PHONETIC_ALPHABET to one.
+
+    RE2 has no back-references, so each character gets its own group (``(A)A+|(B)B+|…``),
+    rewritten to the concatenation of the groups (an unmatched group is empty); a rewrite
+    allows nine groups, hence one regexp per nine characters. The argument appears once, so
+    DuckDB evaluates it once (a lambda over the characters re-evaluated the whole rule chain
+    for every character: 5x slower).
+    """
+    expr = arg
+    for start in range(0, len(PHONETIC_ALPHABET), 9):
+        chars = PHONETIC_ALPHABET[start:start + 9]
+        pattern = "|".join(f"({c}){c}+" for c in chars)
+        rewrite = "".join(f"\\{i + 1}" for i in range(len(chars)))
+        expr = f"regexp_replace({expr}, '{pattern}', '{rewrite}', 'g')"
     return expr
 
 
@@ -59,10 +81,9 @@ def macros() -> list[str]:
               hdh_core_of(' ' || regexp_replace(hdh_fold(s), '(^| )ST( |$)', ' SAINT ', 'g') || ' '),
               hdh_key(s))""",
         f"""CREATE OR REPLACE TEMP MACRO hdh_phon_raw(k) AS {_phonetic_sql('k')}""",
-        """CREATE OR REPLACE TEMP MACRO hdh_dedup(l) AS
-              array_to_string(list_filter(l, lambda c, i: i = 1 OR c <> l[i - 1]), '')""",
+        f"""CREATE OR REPLACE TEMP MACRO hdh_collapse(k) AS {_collapse_runs_sql('k')}""",
         """CREATE OR REPLACE TEMP MACRO hdh_phon(s) AS
-              nullif(hdh_dedup(string_split(hdh_phon_raw(coalesce(hdh_key(s), '')), '')), '')""",
+              nullif(hdh_collapse(hdh_phon_raw(coalesce(hdh_key(s), ''))), '')""",
         """CREATE OR REPLACE TEMP MACRO hdh_tokens(s) AS
               list_filter(string_split(hdh_fold(s), ' '), lambda t: t <> '')""",
     ]

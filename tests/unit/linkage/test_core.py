@@ -104,3 +104,12 @@ def test_french_normalisation_and_phonetic_code():
     assert row("Lefebvre")[2] == row("Lefèvre")[2]
     assert row("Philippe")[2] == row("Filipe")[2]
     assert q(con, "SELECT hdh_tokens('Marc-André  Élie')")[0][0] == ["MARC", "ANDRE", "ELIE"]
+    assert row("Mallet")[2] == row("Malet")[2] and row("Abbatte")[2] == row("Abate")[2]
+
+
+def test_phonetic_code_collapses_every_run_of_a_repeated_character():
+    con = connect(load_settings())
+    normalise.install(con)
+    runs = "".join(c * (2 + i % 3) for i, c in enumerate(normalise.PHONETIC_ALPHABET))
+    assert q(con, "SELECT hdh_collapse(?)", [runs])[0][0] == normalise.PHONETIC_ALPHABET
+    assert q(con, "SELECT hdh_collapse('ABAB1213')")[0][0] == "ABAB1213"
