@@ -82,6 +82,16 @@ def test_direct_checks_give_one_reason_per_bad_row():
     assert result.accepted == 1
 
 
+def test_checks_read_crlf_blank_lines_spaced_fields_and_every_date_format():
+    rows = [f"C1; ;1;01/07/1952;1 52 07\t37025411 10", f"C2;;1;1952-07-01;{NIR}",
+            f'"C3";;"1";19520701;"{NIR}"', f"C4;;1;29/02/1953;{NIR}", "\u00a0", " ",
+            "C5;;1;1952-07-00;" + NIR, f"C6;;1;2000-02-29;{NIR}", f"C7;;2;01/07/1952;{NIR}"]
+    result = _check(DIRECT + "\r\n".join(rows) + "\r\n\r\n", "direct")
+    assert result.received == 7 and result.accepted == 3  # the two blank lines are not rows
+    assert dict(result.rejected_lines) == {5: "date_invalid", 8: "date_invalid",
+                                           9: "date_inconsistent_nir", 10: "sex_inconsistent_nir"}
+
+
 def test_reconstruction_checks_and_ten_percent_duplicate_ids():
     rows = [f"A{i % 90};Nom{i};Prénom;01/02/1980;1" for i in range(100)]
     rows += ["Z1;;Jean;01/02/1980;1", "Z2;Dupont;-;01/02/1980;1", "Z3;Dupont;Jean;30/02/1980;1",
