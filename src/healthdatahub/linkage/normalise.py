@@ -123,7 +123,7 @@ def normalise_holder(con: duckdb.DuckDBPyConnection, table: str = "ok") -> int:
     install(con)
     q(con, f"""
       CREATE OR REPLACE TEMP TABLE hold_n AS
-      SELECT 1000000000000 + row_number() OVER () AS unique_id, id_acc, line,
+      SELECT 1000000000000 + row_number() OVER (ORDER BY line) AS unique_id, id_acc, line,
         hdh_key(nom) AS nom_a, hdh_key(nom) AS nom_b, hdh_core(nom) AS core_a,
         hdh_core(nom) AS core_b, hdh_phon(nom) AS ph_a, hdh_phon(nom) AS ph_b,
         {COMMON.format(prenoms='prenom', sex='sex')}
