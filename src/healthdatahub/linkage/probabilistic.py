@@ -178,8 +178,11 @@ def _settings(plain: bool, n_ref: int, f: dict[str, str]) -> Any:
 
 
 def score(con: duckdb.DuckDBPyConnection, plain: bool = False, floor_weight: float = -4.0,
-          seed: int = 7) -> tuple[int, dict[str, Any]]:
-    """Train, score blocked pairs into ``prob_pairs``; return the pair count and the model."""
+          seed: int = 7, timings: dict[str, float] | None = None) -> tuple[int, dict[str, Any]]:
+    """Train, score blocked pairs into ``prob_pairs``; return the pair count and the model.
+
+    ``timings``, when given, receives the seconds of each step (``train_and_predict``).
+    """
     from splink import DuckDBAPI, Linker
 
     n_ref = int(q(con, "SELECT count(*) FROM ref_n")[0][0])
@@ -191,28 +194,38 @@ def score(con: duckdb.DuckDBPyConnection, plain: bool = False, floor_weight: flo
     right = api.register("ref_s", dataset_display_name="ref_s")
     linker = Linker([left, right], settings_for(plain, n_ref), log_level=logging.WARNING)
     n_hold = int(q(con, "SELECT count(*) FROM hold_n")[0][0])
-    pairs, model = train_and_predict(linker, plain, n_hold, n_ref, floor_weight, seed)
+    pairs, model = train_and_predict(linker, plain, n_hold, n_ref, floor_weight, seed, timings)
     _store_pairs(con, pairs.physical_name)
     pairs.drop_table_from_database_and_remove_from_cache()
     return int(q(con, "SELECT count(*) FROM prob_pairs")[0][0]), model
 
 
 def train_and_predict(linker: Any, plain: bool, n_hold: int, n_ref: int, floor_weight: float,
-                      seed: int) -> tuple[Any, dict[str, Any]]:
+                      seed: int, timings: dict[str, float] | None = None
+                      ) -> tuple[Any, dict[str, Any]]:
     """Estimate u (sampling) and m (EM on two blocks), then score blocked pairs (any backend)."""
     from splink import block_on
 
-    started = time.perf_counter()
+    spent = timings if timings is not None else {}
+    mark = time.perf_counter()
+
+    def step(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        spent[name] = now - mark
+        mark = now
+        log.info("%s done in %.1f s", name, spent[name])
+
     max_pairs = max(1e5, min(U_MAX_PAIRS, n_hold * n_ref / 20))  # fast on small inputs
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed, num_chunks=1)
-    log.info("u estimated in %.1f s", time.perf_counter() - started)
+    step("u_s")
     names = ("nom_a", "prenom1") if plain else ("ph_b", "prenom_ph")
     for rule in (block_on("dn_y", "dn_m", "dn_d"), block_on(*names)):
         linker.training.estimate_parameters_using_expectation_maximisation(
             rule, max_pairs=EM_MAX_PAIRS)
-    log.info("EM done at %.1f s", time.perf_counter() - started)
+    step("em_s")
     pairs = linker.inference.predict(threshold_match_weight=floor_weight)
-    log.info("predict done at %.1f s", time.perf_counter() - started)
+    step("predict_s")
     return pairs, _summary(linker.misc.save_model_to_json(out_path=None))
 
 

@@ -43,7 +43,8 @@ def spark_session(master: str = "local[2]", local_dir: Path | None = None) -> An
 
 
 def score_spark(con: duckdb.DuckDBPyConnection, spark: Any, plain: bool = False,
-                floor_weight: float = -4.0, seed: int = 7) -> tuple[int, dict[str, Any]]:
+                floor_weight: float = -4.0, seed: int = 7,
+                timings: dict[str, float] | None = None) -> tuple[int, dict[str, Any]]:
     """Train and score on Spark; the pairs land in the DuckDB table ``prob_pairs``."""
     from splink import Linker
     from splink.backends.spark import SparkAPI
@@ -57,7 +58,7 @@ def score_spark(con: duckdb.DuckDBPyConnection, spark: Any, plain: bool = False,
     left = api.register(frames["hold_n"], dataset_display_name="hold_s")
     right = api.register(frames["ref_n"], dataset_display_name="ref_s")
     linker = Linker([left, right], settings_for(plain, n_ref, "spark"), log_level=logging.WARNING)
-    pairs, model = train_and_predict(linker, plain, n_hold, n_ref, floor_weight, seed)
+    pairs, model = train_and_predict(linker, plain, n_hold, n_ref, floor_weight, seed, timings)
     con.register("_spark_pairs", pairs.as_spark_dataframe().toArrow())
     _store_pairs(con, "_spark_pairs")
     con.unregister("_spark_pairs")
