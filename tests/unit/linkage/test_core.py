@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
+import pyarrow as pa
 import pytest
 
 from healthdatahub.config import load_settings
@@ -11,7 +13,7 @@ from healthdatahub.errors import HubError
 from healthdatahub.linkage import checks, formats, normalise, pseudonymise, vault
 from healthdatahub.linkage.keys import key_id, read_key
 from healthdatahub.linkage.sql import connect, q
-from healthdatahub.snds.nir import is_valid_nir
+from healthdatahub.snds.nir import is_valid_nir, random_nirs
 
 NIR = "152073702541110"
 RECON = "Id_acc;Nom;Prénom;Date naissance;Sexe\n"
@@ -32,6 +34,19 @@ def test_pseudonyms_in_sql_match_the_reference_function_and_differ_by_project():
     assert proj == pseudonymise.project_pseudonym(secret, "p1", nat)
     assert proj != pseudonymise.project_pseudonym(secret, "p2", nat)
     assert len(nat) == len(proj) == 64 and NIR not in nat + proj
+
+
+def test_bulk_pseudonyms_are_byte_identical_to_the_documented_hmac():
+    secret = os.urandom(32)
+    nirs = [str(n) for n in random_nirs(np.random.default_rng(3), 2000)]
+    con = connect(load_settings())
+    pseudonymise.install(con, secret, "p1")
+    con.register("n", pa.table({"nir": nirs}))
+    got = q(con, "SELECT nir, hdh_national(nir), hdh_project(hdh_national(nir)) FROM n")
+    assert len(got) == len(nirs)
+    for nir, nat, proj in got:
+        assert nat == pseudonymise.national_pseudonym(secret, nir)
+        assert proj == pseudonymise.project_pseudonym(secret, "p1", nat)
 
 
 def test_vault_seals_opens_detects_tampering_and_forgets(settings):
