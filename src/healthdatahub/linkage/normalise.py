@@ -129,12 +129,15 @@ def _normalise(con: duckdb.DuckDBPyConnection, target: str, rows: str, step: str
 
 
 def normalise_reference(con: duckdb.DuckDBPyConnection, etat_civil: str) -> int:
-    """Load and normalise the civil-status reference into ``ref_n``; return its size."""
+    """Load and normalise the civil-status reference into ``ref_n``; return its size.
+
+    Ids follow the NIR order, so a run gives the same pairs and weights whatever the scan order.
+    """
     install(con)
     return _normalise(con, "ref_n", f"""
-      SELECT row_number() OVER () AS unique_id, NIR AS nir, NOM AS nom, NOM_USAGE AS nom_usage,
-        hdh_tokens(PRENOMS) AS prenoms, SEXE AS sexe, year(DATE_NAISSANCE) AS dn_y,
-        month(DATE_NAISSANCE) AS dn_m, day(DATE_NAISSANCE) AS dn_d
+      SELECT row_number() OVER (ORDER BY NIR) AS unique_id, NIR AS nir, NOM AS nom,
+        NOM_USAGE AS nom_usage, hdh_tokens(PRENOMS) AS prenoms, SEXE AS sexe,
+        year(DATE_NAISSANCE) AS dn_y, month(DATE_NAISSANCE) AS dn_m, day(DATE_NAISSANCE) AS dn_d
       FROM read_parquet({etat_civil!r})""", "normalise reference")
 
 

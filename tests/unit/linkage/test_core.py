@@ -138,3 +138,26 @@ def test_phonetic_code_collapses_every_run_of_a_repeated_character():
     runs = "".join(c * (2 + i % 3) for i, c in enumerate(normalise.PHONETIC_ALPHABET))
     assert q(con, "SELECT hdh_collapse(?)", [runs])[0][0] == normalise.PHONETIC_ALPHABET
     assert q(con, "SELECT hdh_collapse('ABAB1213')")[0][0] == "ABAB1213"
+
+
+def test_one_edit_guard_gives_the_same_answer_as_the_distance_alone():
+    import random
+
+    from healthdatahub.linkage.probabilistic import FUNCTIONS, one_edit
+
+    rnd = random.Random(4)
+    words = ["A", "AB", "BA", "ABC", "DUPONT", "LEFEVRE", "MARTIN", "XU"]
+    words += ["".join(rnd.choice("ABCDEN") for _ in range(rnd.randint(1, 9))) for _ in range(300)]
+    pairs = []
+    for w in words:
+        for i in range(len(w) + 1):
+            pairs += [(w, w[:i] + "Z" + w[i:]), (w, w[:i] + w[i + 1:]), (w, w[:i] + "Z" + w[i + 1:]),
+                      (w, w[:i] + w[i + 1:i + 2] + w[i:i + 1] + w[i + 2:])]
+        pairs.append((w, rnd.choice(words)))
+    con = connect(load_settings())
+    con.register("p", pa.table({"a": [a for a, _ in pairs], "b": [b for _, b in pairs]}))
+    guarded = one_edit(FUNCTIONS["duckdb"], "a", "b")
+    rows = q(con, f"SELECT count(*), count(*) FILTER (WHERE damerau_levenshtein(a, b) <= 1), "
+                  f"count(*) FILTER (WHERE ({guarded}) IS DISTINCT FROM "
+                  f"(damerau_levenshtein(a, b) <= 1)) FROM p")[0]
+    assert rows[0] > 5000 and rows[1] > 2000 and rows[2] == 0
