@@ -138,9 +138,9 @@ def markdown(result: dict[str, Any]) -> str:
     """The figures as markdown for docs/benchmarks.md."""
     head = (f"Reconstruction: {result['rows']:,} holder rows against "
             f"{result['reference_size']:,} people ({result['machine']}).")
-    lines = [head, "",
-             "| model | threshold | precision | recall | ambiguous | wall (s) | CPU (s) "
-             "| peak RSS (MB) |", "|---|---|---|---|---|---|---|---|"]
+    columns = ("| model | threshold | precision | recall | ambiguous | wall (s) | CPU (s) "
+               "| peak RSS (MB) |")
+    lines = [head, "", columns, "|---|---|---|---|---|---|---|---|"]
     for v in result["variants"]:
         for row in v["quality"]:
             lines.append(f"| {v['variant']} | {row['threshold']} | {row['precision']:.4f} | "
@@ -148,8 +148,8 @@ def markdown(result: dict[str, Any]) -> str:
                          f"{v['cpu_s']:.0f} | {v['peak_rss_mb']:.0f} |")
     for v in result["variants"]:
         steps = ", ".join(f"{k[:-2]} {t:.1f}" for k, t in v["steps"].items())
-        lines += ["", f"{v['variant']} steps (wall s): {steps}; load average "
-                      f"{v['load_before'][0]:.1f} before, {v['load_average'][0]:.1f} after."]
+        load = f"{v['load_before'][0]:.1f} before, {v['load_average'][0]:.1f} after"
+        lines += ["", f"{v['variant']} steps (wall s): {steps}; load average {load}."]
     sp = result.get("spark")
     if sp:
         row = next(r for r in sp["quality"] if r["threshold"] == 0.9)

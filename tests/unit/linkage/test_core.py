@@ -98,7 +98,7 @@ def test_direct_checks_give_one_reason_per_bad_row():
 
 
 def test_checks_read_crlf_blank_lines_spaced_fields_and_every_date_format():
-    rows = [f"C1; ;1;01/07/1952;1 52 07\t37025411 10", f"C2;;1;1952-07-01;{NIR}",
+    rows = ["C1; ;1;01/07/1952;1 52 07\t37025411 10", f"C2;;1;1952-07-01;{NIR}",
             f'"C3";;"1";19520701;"{NIR}"', f"C4;;1;29/02/1953;{NIR}", "\u00a0", " ",
             "C5;;1;1952-07-00;" + NIR, f"C6;;1;2000-02-29;{NIR}", f"C7;;2;01/07/1952;{NIR}"]
     result = _check(DIRECT + "\r\n".join(rows) + "\r\n\r\n", "direct")
