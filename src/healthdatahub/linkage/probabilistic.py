@@ -4,9 +4,10 @@ Inputs are ``hold_n`` and ``ref_n`` (``normalise.py``). The model has French-spe
 birth or usage (married) name, particles, swapped first and last names, first names in any
 order or shortened, day/month swaps and a missing or 01 day. u-probabilities come from
 ``U_MAX_PAIRS`` random pairs, m-probabilities from EM on a sample of ``EM_MAX_PAIRS`` pairs of
-each of two blocks (birth date; phonetic names), term-frequency adjustment on exact names. ``choose`` keeps, per holder row, the best candidate when its
-probability reaches the threshold and the runner-up is at least ``margin`` match weight
-behind; closer pairs are ``ambiguous`` and stay unlinked. ``plain=True`` builds the baseline
+each of two blocks (birth date; phonetic names), term-frequency adjustment on exact names.
+``choose`` keeps, per holder row, the best candidate when its probability reaches the
+threshold and the runner-up is at least ``margin`` match weight behind; closer pairs are
+``ambiguous`` and stay unlinked. ``plain=True`` builds the baseline
 model with Splink's stock comparisons, for the benchmark's peer comparison.
 """
 
