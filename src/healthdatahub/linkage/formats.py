@@ -15,6 +15,7 @@ from __future__ import annotations
 import unicodedata
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -72,25 +73,42 @@ def check_header(header: str, mode: str, what: str) -> None:
                        f"columns found); expected exactly {';'.join(expected)}.")
 
 
+def _plain(s: str) -> str:
+    """SQL: ``s`` starts and ends with a printable ASCII character other than a double quote.
+
+    Such a value is left unchanged by ``trim`` (which removes spaces, Unicode spaces too) and
+    by stripping quotes: testing it first spares those slow calls on almost every field.
+    """
+    return " AND ".join(f"ascii({c}) BETWEEN 33 AND 126 AND ascii({c}) <> 34"
+                        for c in (s, f"right({s}, 1)"))
+
+
+def _field(f: str) -> str:
+    """SQL: a field without surrounding spaces and double quotes, NULL when empty."""
+    return f"CASE WHEN {_plain(f)} THEN {f} ELSE nullif(trim(trim({f}), '\"'), '') END"
+
+
 def load_lines(con: duckdb.DuckDBPyConnection, data: bytes, mode: str, what: str) -> int:
-    """Load an upload into the in-memory table ``src(line, nfields, <columns>)``; return rows."""
+    """Load an upload into the in-memory table ``src(line, nfields, <columns>)``; return rows.
+
+    Lines are split and numbered in Arrow; rows of ``src`` are in no particular order.
+    """
     text = decode(data, what)
     first, _, _ = text.partition("\n")
     check_header(first, mode, what)
     lines = pc.list_flatten(pc.split_pattern(pa.array([text]), "\n"))
-    table = pa.table({"raw": lines})
+    numbers = pa.array(np.arange(1, len(lines) + 1, dtype=np.int64))  # line numbers, in order
+    table = pa.table({"line": numbers, "raw": lines})
     con.register("_hdh_raw", table)
-    cols = ", ".join(
-        f"nullif(trim(trim(f[{i + 1}]), '\"'), '') AS {name}"
-        for i, name in enumerate(COLUMNS[mode]))
+    cols = ", ".join(f"{_field(f'f[{i + 1}]')} AS {name}" for i, name in enumerate(COLUMNS[mode]))
     q(con, f"""
         CREATE OR REPLACE TEMP TABLE src AS
-        WITH numbered AS (
-          SELECT row_number() OVER () AS line, rtrim(raw, chr(13)) AS raw FROM _hdh_raw),
-        split AS (
-          SELECT line, string_split(raw, ';') AS f FROM numbered
-          WHERE line > 1 AND trim(raw) <> '')
-        SELECT line, len(f) AS nfields, {cols} FROM split ORDER BY line
+        WITH stripped AS (
+          SELECT line, CASE WHEN ends_with(raw, chr(13)) THEN rtrim(raw, chr(13)) ELSE raw END AS raw
+          FROM _hdh_raw WHERE line > 1),
+        split AS (SELECT line, string_split(raw, ';') AS f FROM stripped
+                  WHERE {_plain('raw')} OR trim(raw) <> '')
+        SELECT line, len(f) AS nfields, {cols} FROM split
     """, step="read")
     con.unregister("_hdh_raw")
     del table, lines, text

@@ -8,6 +8,7 @@ failure is re-raised as a HubError naming the holder and the error type, never a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,8 +89,13 @@ def _link_reconstruction(con: duckdb.DuckDBPyConnection, ref: Reference, loaded:
 
 def process(settings: Settings, con: duckdb.DuckDBPyConnection, plaintext: bytes, mode: str,
             ref: Reference, loaded: set[str], project_uid: str, project: str, holder: str,
-            out_dir: Path, report_dir: Path) -> HolderOutcome:
-    """Check, link and pseudonymise one holder table; write its correspondence and report."""
+            out_dir: Path, report_dir: Path,
+            on_pseudonymised: Callable[[dict[str, int]], None] | None = None) -> HolderOutcome:
+    """Check, link and pseudonymise one holder table; write its correspondence and report.
+
+    ``on_pseudonymised`` is told the counts (received, rejected, accepted, pseudonymised) as
+    soon as the found NIRs have become project pseudonyms, before anything is written.
+    """
     from healthdatahub.linkage.keys import pseudonym_secret
 
     threshold, margin = settings.linkage_match_threshold, settings.linkage_ambiguity_margin
@@ -112,12 +118,15 @@ def process(settings: Settings, con: duckdb.DuckDBPyConnection, plaintext: bytes
                   FROM results WHERE state = 'linked' AND nir IS NOT NULL""", step="pseudonymise")
         states = dict(q(con, "SELECT state || '_' || (method IN ('nir', 'triplet'))::INT, count(*) "
                              "FROM results GROUP BY ALL"))
+        pseudonymised = int(q(con, "SELECT count(*) FROM delivered")[0][0])
+        if on_pseudonymised is not None:
+            on_pseudonymised({"received": checked.received, "rejected": checked.rejected,
+                              "accepted": checked.accepted, "pseudonymised": pseudonymised})
         target = out_dir / "correspondance.csv"
         out_dir.mkdir(parents=True, exist_ok=True)
         with atomic_file(target) as tmp:
             q(con, f"COPY (SELECT * FROM delivered ORDER BY \"Id_acc\") TO '{tmp}' "
                    "(HEADER, DELIMITER ';')", step="deliver")
-        pseudonymised = int(q(con, "SELECT count(*) FROM delivered")[0][0])
     except HubError:
         raise
     except Exception as exc:  # noqa: BLE001 - the message could quote a value: keep the type

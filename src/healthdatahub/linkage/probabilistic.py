@@ -2,11 +2,12 @@
 
 Inputs are ``hold_n`` and ``ref_n`` (``normalise.py``). The model has French-specific levels:
 birth or usage (married) name, particles, swapped first and last names, first names in any
-order or shortened, day/month swaps and a missing or 01 day. u-probabilities come from random
-sampling, m-probabilities from EM on two blocks (birth date; phonetic names), term-frequency
-adjustment on exact names. ``choose`` keeps, per holder row, the best candidate when its
-probability reaches the threshold and the runner-up is at least ``margin`` match weight
-behind; closer pairs are ``ambiguous`` and stay unlinked. ``plain=True`` builds the baseline
+order or shortened, day/month swaps and a missing or 01 day. u-probabilities come from
+``U_MAX_PAIRS`` random pairs, m-probabilities from EM on a sample of ``EM_MAX_PAIRS`` pairs of
+each of two blocks (birth date; phonetic names), term-frequency adjustment on exact names.
+``choose`` keeps, per holder row, the best candidate when its probability reaches the
+threshold and the runner-up is at least ``margin`` match weight behind; closer pairs are
+``ambiguous`` and stay unlinked. ``plain=True`` builds the baseline
 model with Splink's stock comparisons, for the benchmark's peer comparison.
 """
 
@@ -33,6 +34,18 @@ FUNCTIONS = {
 }
 
 
+def one_edit(f: dict[str, str], a: str, b: str) -> str:
+    """SQL: ``a`` and ``b`` are at most one edit apart (Damerau-Levenshtein <= 1).
+
+    The distance is slow (ten times Jaro-Winkler), so two conditions that every such pair
+    meets come first and spare it for most pairs: lengths at most one apart, and, from three
+    letters on, the same first or the same last letter (one edit cannot change both).
+    """
+    ends = (f"(least(length({a}), length({b})) < 3 OR substr({a}, 1, 1) = substr({b}, 1, 1) "
+            f"OR substr({a}, length({a}), 1) = substr({b}, length({b}), 1))")
+    return f"(abs(length({a}) - length({b})) <= 1 AND {ends} AND {f['dl']}({a}, {b}) <= 1)"
+
+
 def _name_comparison(f: dict[str, str]) -> Any:
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
@@ -46,8 +59,8 @@ def _name_comparison(f: dict[str, str]) -> Any:
         cll.CustomLevel("core_a_l = core_a_r OR core_b_l = core_b_r", "exact without particles"),
         cll.CustomLevel(f"{f['jw']}(nom_a_l, nom_a_r) >= {NAME_JW} "
                         f"OR {f['jw']}(nom_b_l, nom_b_r) >= {NAME_JW} "
-                        f"OR {f['dl']}(nom_a_l, nom_a_r) <= 1 "
-                        f"OR {f['dl']}(nom_b_l, nom_b_r) <= 1", "typo"),
+                        f"OR {one_edit(f, 'nom_a_l', 'nom_a_r')} "
+                        f"OR {one_edit(f, 'nom_b_l', 'nom_b_r')}", "typo"),
         cll.CustomLevel("ph_a_l = ph_a_r OR ph_b_l = ph_b_r", "same French phonetic code"),
         cll.CustomLevel("nom_a_l = prenom1_r OR prenom1_l = nom_a_r OR prenom1_l = nom_b_r "
                         "OR nom_b_l = prenom1_r", "swapped with first name"),
@@ -69,7 +82,7 @@ def _first_name_comparison(f: dict[str, str]) -> Any:
             tf_adjustment_column="prenom1", tf_adjustment_weight=1.0),
         cll.CustomLevel(f"{f['any']}(prenoms_l, prenoms_r)", "a first name in common (any order)"),
         cll.CustomLevel(f"{f['jw']}(prenom1_l, prenom1_r) >= {FIRST_JW} "
-                        f"OR {f['dl']}(prenom1_l, prenom1_r) <= 1", "typo"),
+                        f"OR {one_edit(f, 'prenom1_l', 'prenom1_r')}", "typo"),
         cll.CustomLevel(f"prenom_ph_l = prenom_ph_r OR {prefix}", "phonetic or shortened"),
         cll.CustomLevel(f"{f['has']}(prenoms_l, nom_a_r) OR {f['has']}(prenoms_r, nom_a_l) "
                         f"OR {f['has']}(prenoms_l, nom_b_r) OR {f['has']}(prenoms_r, nom_b_l)",
@@ -117,6 +130,34 @@ BLOCKING = (
     ("sexe", "dn_y", "dn_m", "prenom_ph"),
     ("sexe", "ph_b", "prenom_ph"),
 )
+#: Name columns whose initials, on either side, must share a letter for the birth-date block.
+INITIALS = ("nom_a", "nom_b", "prenom1")
+#: Random pairs for the u-probabilities, and blocked pairs sampled for each EM session.
+U_MAX_PAIRS, EM_MAX_PAIRS = 1.5e6, 5e5
+
+
+def _initials_in_common() -> str:
+    """A pair shares an initial of its names (surnames or first name, crossed for swaps).
+
+    Added to the birth-date block, where each holder row meets about 30 people of a
+    million-person register: a true pair without an initial in common has errors in the first
+    letter of both its surname and its first name. On the benchmark it keeps every true pair
+    the plain birth-date block kept, for a quarter of its pairs (docs/benchmarks.md).
+    """
+    return "(" + " OR ".join(f"substr(l.{a}, 1, 1) = substr(r.{b}, 1, 1)"
+                             for a in INITIALS for b in INITIALS) + ")"
+
+
+def _rules(plain: bool) -> list[Any]:
+    from splink import block_on
+
+    if plain:
+        return [block_on(*r) for r in BLOCKING[:3]]
+    date, *rest = BLOCKING
+    return [" AND ".join(f"l.{c} = r.{c}" for c in date) + " AND " + _initials_in_common(),
+            *(block_on(*r) for r in rest),
+            # first and last names swapped (the rule is symmetric in l and r)
+            "l.sexe = r.sexe AND l.dn_y = r.dn_y AND l.ph_b = r.prenom_ph AND l.prenom_ph = r.ph_b"]
 
 
 @dataclass
@@ -137,25 +178,24 @@ def settings_for(plain: bool, n_ref: int, dialect: str = "duckdb") -> Any:
 
 def _settings(plain: bool, n_ref: int, f: dict[str, str]) -> Any:
     import splink.comparison_library as cl
-    from splink import SettingsCreator, block_on
+    from splink import SettingsCreator
 
     comparisons = _plain_comparisons() if plain else [
         _name_comparison(f), _first_name_comparison(f), _date_comparison(f), cl.ExactMatch("sexe")]
-    rules = [block_on(*r) for r in (BLOCKING[:3] if plain else BLOCKING)]
-    if not plain:  # first and last names swapped (the rule is symmetric in l and r)
-        rules.append("l.sexe = r.sexe AND l.dn_y = r.dn_y AND l.ph_b = r.prenom_ph "
-                     "AND l.prenom_ph = r.ph_b")
     return SettingsCreator(
         link_type="link_only", comparisons=comparisons,
-        blocking_rules_to_generate_predictions=rules,
+        blocking_rules_to_generate_predictions=_rules(plain),
         probability_two_random_records_match=0.9 / max(n_ref, 1),
         retain_intermediate_calculation_columns=False, retain_matching_columns=False,
     )
 
 
 def score(con: duckdb.DuckDBPyConnection, plain: bool = False, floor_weight: float = -4.0,
-          seed: int = 7) -> tuple[int, dict[str, Any]]:
-    """Train, score blocked pairs into ``prob_pairs``; return the pair count and the model."""
+          seed: int = 7, timings: dict[str, float] | None = None) -> tuple[int, dict[str, Any]]:
+    """Train, score blocked pairs into ``prob_pairs``; return the pair count and the model.
+
+    ``timings``, when given, receives the seconds of each step (``train_and_predict``).
+    """
     from splink import DuckDBAPI, Linker
 
     n_ref = int(q(con, "SELECT count(*) FROM ref_n")[0][0])
@@ -167,29 +207,38 @@ def score(con: duckdb.DuckDBPyConnection, plain: bool = False, floor_weight: flo
     right = api.register("ref_s", dataset_display_name="ref_s")
     linker = Linker([left, right], settings_for(plain, n_ref), log_level=logging.WARNING)
     n_hold = int(q(con, "SELECT count(*) FROM hold_n")[0][0])
-    pairs, model = train_and_predict(linker, plain, n_hold, n_ref, floor_weight, seed)
+    pairs, model = train_and_predict(linker, plain, n_hold, n_ref, floor_weight, seed, timings)
     _store_pairs(con, pairs.physical_name)
     pairs.drop_table_from_database_and_remove_from_cache()
     return int(q(con, "SELECT count(*) FROM prob_pairs")[0][0]), model
 
 
 def train_and_predict(linker: Any, plain: bool, n_hold: int, n_ref: int, floor_weight: float,
-                      seed: int) -> tuple[Any, dict[str, Any]]:
+                      seed: int, timings: dict[str, float] | None = None
+                      ) -> tuple[Any, dict[str, Any]]:
     """Estimate u (sampling) and m (EM on two blocks), then score blocked pairs (any backend)."""
     from splink import block_on
 
-    started = time.perf_counter()
-    max_pairs = max(1e5, min(2e6, n_hold * n_ref / 20))  # enough sampled pairs, fast on small inputs
-    linker.training.estimate_u_using_random_sampling(
-        max_pairs=max_pairs, seed=seed, num_chunks=1 if max_pairs <= 5e5 else 10)
-    log.info("u estimated in %.1f s", time.perf_counter() - started)
-    linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("dn_y", "dn_m", "dn_d"))
+    spent = timings if timings is not None else {}
+    mark = time.perf_counter()
+
+    def step(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        spent[name] = now - mark
+        mark = now
+        log.info("%s done in %.1f s", name, spent[name])
+
+    max_pairs = max(1e5, min(U_MAX_PAIRS, n_hold * n_ref / 20))  # fast on small inputs
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed, num_chunks=1)
+    step("u_s")
     names = ("nom_a", "prenom1") if plain else ("ph_b", "prenom_ph")
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on(*names))
-    log.info("EM done at %.1f s", time.perf_counter() - started)
+    for rule in (block_on("dn_y", "dn_m", "dn_d"), block_on(*names)):
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule, max_pairs=EM_MAX_PAIRS)
+    step("em_s")
     pairs = linker.inference.predict(threshold_match_weight=floor_weight)
-    log.info("predict done at %.1f s", time.perf_counter() - started)
+    step("predict_s")
     return pairs, _summary(linker.misc.save_model_to_json(out_path=None))
 
 

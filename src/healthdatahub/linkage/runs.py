@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,15 @@ def _set(upload_id: int, settings: Settings, **values: Any) -> None:
         for key, value in values.items():
             setattr(row, key, value)
         row.updated_at = utcnow()
+
+
+def _record_pseudonymised(settings: Settings, hook: AuditHook, actor: Actor, job: Any,
+                          run_id: int, where: str, upload_id: int, counts: dict[str, Any],
+                          step: dict[str, int]) -> None:
+    """The upload's state becomes ``pseudonymised`` with its counts; audited, shown on the job."""
+    _set(upload_id, settings, state="pseudonymised", run_id=run_id, counts={**counts, **step})
+    _svc()._event(hook, actor, "pseudonymise", where, {"pseudonyms": step["pseudonymised"]})
+    job.advance(0, f"holder {where} pseudonymised")
 
 
 def check(settings: Settings, actor: Actor, project: str, holder: str,
@@ -110,11 +120,13 @@ def run_linkage(settings: Settings, actor: Actor, project: str, reference: Path 
         loaded: set[str] = set()
         try:
             for slug, upload_id, up_uid, path, wrapped, kid, counts in work:
+                pseudonymised = partial(_record_pseudonymised, settings, hook, actor, job,
+                                        run_id, f"{project}/{slug}", upload_id, counts)
                 try:
                     plaintext = vault.open_sealed(settings, up_uid, Path(path), wrapped, kid)
                     outcome = process(settings, con, plaintext, mode, ref, loaded, uid, project,
                                       slug, svc.project_dir(settings, project) / slug,
-                                      svc.report_dir(settings, project, slug))
+                                      svc.report_dir(settings, project, slug), pseudonymised)
                     del plaintext
                 except HubError:
                     _set(upload_id, settings, state="failed", run_id=run_id)

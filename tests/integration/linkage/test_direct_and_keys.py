@@ -6,8 +6,9 @@ import duckdb
 import pytest
 from sqlalchemy import select
 
+from healthdatahub.audit import list_events
 from healthdatahub.errors import HubError
-from healthdatahub.linkage import service
+from healthdatahub.linkage import runs, service
 from healthdatahub.linkage.access import Actor
 from healthdatahub.linkage.holders import write_holder_table
 from healthdatahub.linkage.keys import pseudonym_secret
@@ -27,8 +28,13 @@ def _twins(reference):
 
 
 def test_direct_project_links_reports_twins_and_survives_key_rotation(store_settings, reference,
-                                                                      tmp_path):
+                                                                      tmp_path, monkeypatch):
     settings = store_settings
+    states = []
+    record = runs._set
+    monkeypatch.setattr(runs, "_set", lambda upload_id, s, **values: (
+        states.append((values.get("state"), values.get("counts", {}).get("pseudonymised"))),
+        record(upload_id, s, **values)))
     service.create_project(settings, OP, "d1", "Direct", "direct")
     hid = service.add_holder(settings, OP, "d1", "reg", "Registre").details["holder_id"]
     csv, truth = tmp_path / "reg.csv", tmp_path / "reg.truth.parquet"
@@ -45,6 +51,12 @@ def test_direct_project_links_reports_twins_and_survives_key_rotation(store_sett
     assert counts["received"] == 601 + bool(twins)
     assert counts["rejected"] >= 1  # the key off by one, and the generator's
     assert counts["linked_direct"] == counts["pseudonymised"] >= 0.97 * 590
+    # the upload was recorded as pseudonymised (with its count, audited) before it was linked
+    assert states == [("pseudonymised", counts["pseudonymised"]),
+                      ("linked", counts["pseudonymised"])]
+    events, _ = list_events(settings, action="linkage.pseudonymise")
+    assert [(e.object_id, e.details) for e in events] == [
+        ("d1/reg", {"pseudonyms": counts["pseudonymised"]})]
     assert counts["ambiguous"] >= bool(twins)
     # the delivered pseudonym is the documented two-stage HMAC of the true NIR
     out = (service.project_dir(settings, "d1") / "reg" / "correspondance.csv").read_text()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
+import pyarrow as pa
 import pytest
 
 from healthdatahub.config import load_settings
@@ -11,7 +13,7 @@ from healthdatahub.errors import HubError
 from healthdatahub.linkage import checks, formats, normalise, pseudonymise, vault
 from healthdatahub.linkage.keys import key_id, read_key
 from healthdatahub.linkage.sql import connect, q
-from healthdatahub.snds.nir import is_valid_nir
+from healthdatahub.snds.nir import is_valid_nir, random_nirs
 
 NIR = "152073702541110"
 RECON = "Id_acc;Nom;Prénom;Date naissance;Sexe\n"
@@ -32,6 +34,19 @@ def test_pseudonyms_in_sql_match_the_reference_function_and_differ_by_project():
     assert proj == pseudonymise.project_pseudonym(secret, "p1", nat)
     assert proj != pseudonymise.project_pseudonym(secret, "p2", nat)
     assert len(nat) == len(proj) == 64 and NIR not in nat + proj
+
+
+def test_bulk_pseudonyms_are_byte_identical_to_the_documented_hmac():
+    secret = os.urandom(32)
+    nirs = [str(n) for n in random_nirs(np.random.default_rng(3), 2000)]
+    con = connect(load_settings())
+    pseudonymise.install(con, secret, "p1")
+    con.register("n", pa.table({"nir": nirs}))
+    got = q(con, "SELECT nir, hdh_national(nir), hdh_project(hdh_national(nir)) FROM n")
+    assert len(got) == len(nirs)
+    for nir, nat, proj in got:
+        assert nat == pseudonymise.national_pseudonym(secret, nir)
+        assert proj == pseudonymise.project_pseudonym(secret, "p1", nat)
 
 
 def test_vault_seals_opens_detects_tampering_and_forgets(settings):
@@ -82,6 +97,16 @@ def test_direct_checks_give_one_reason_per_bad_row():
     assert result.accepted == 1
 
 
+def test_checks_read_crlf_blank_lines_spaced_fields_and_every_date_format():
+    rows = ["C1; ;1;01/07/1952;1 52 07\t37025411 10", f"C2;;1;1952-07-01;{NIR}",
+            f'"C3";;"1";19520701;"{NIR}"', f"C4;;1;29/02/1953;{NIR}", "\u00a0", " ",
+            "C5;;1;1952-07-00;" + NIR, f"C6;;1;2000-02-29;{NIR}", f"C7;;2;01/07/1952;{NIR}"]
+    result = _check(DIRECT + "\r\n".join(rows) + "\r\n\r\n", "direct")
+    assert result.received == 7 and result.accepted == 3  # the two blank lines are not rows
+    assert dict(result.rejected_lines) == {5: "date_invalid", 8: "date_invalid",
+                                           9: "date_inconsistent_nir", 10: "sex_inconsistent_nir"}
+
+
 def test_reconstruction_checks_and_ten_percent_duplicate_ids():
     rows = [f"A{i % 90};Nom{i};Prénom;01/02/1980;1" for i in range(100)]
     rows += ["Z1;;Jean;01/02/1980;1", "Z2;Dupont;-;01/02/1980;1", "Z3;Dupont;Jean;30/02/1980;1",
@@ -104,3 +129,35 @@ def test_french_normalisation_and_phonetic_code():
     assert row("Lefebvre")[2] == row("Lefèvre")[2]
     assert row("Philippe")[2] == row("Filipe")[2]
     assert q(con, "SELECT hdh_tokens('Marc-André  Élie')")[0][0] == ["MARC", "ANDRE", "ELIE"]
+    assert row("Mallet")[2] == row("Malet")[2] and row("Abbatte")[2] == row("Abate")[2]
+
+
+def test_phonetic_code_collapses_every_run_of_a_repeated_character():
+    con = connect(load_settings())
+    normalise.install(con)
+    runs = "".join(c * (2 + i % 3) for i, c in enumerate(normalise.PHONETIC_ALPHABET))
+    assert q(con, "SELECT hdh_collapse(?)", [runs])[0][0] == normalise.PHONETIC_ALPHABET
+    assert q(con, "SELECT hdh_collapse('ABAB1213')")[0][0] == "ABAB1213"
+
+
+def test_one_edit_guard_gives_the_same_answer_as_the_distance_alone():
+    import random
+
+    from healthdatahub.linkage.probabilistic import FUNCTIONS, one_edit
+
+    rnd = random.Random(4)
+    words = ["A", "AB", "BA", "ABC", "DUPONT", "LEFEVRE", "MARTIN", "XU"]
+    words += ["".join(rnd.choice("ABCDEN") for _ in range(rnd.randint(1, 9))) for _ in range(300)]
+    pairs = []
+    for w in words:
+        for i in range(len(w) + 1):
+            pairs += [(w, w[:i] + "Z" + w[i:]), (w, w[:i] + w[i + 1:]), (w, w[:i] + "Z" + w[i + 1:]),
+                      (w, w[:i] + w[i + 1:i + 2] + w[i:i + 1] + w[i + 2:])]
+        pairs.append((w, rnd.choice(words)))
+    con = connect(load_settings())
+    con.register("p", pa.table({"a": [a for a, _ in pairs], "b": [b for _, b in pairs]}))
+    guarded = one_edit(FUNCTIONS["duckdb"], "a", "b")
+    rows = q(con, f"SELECT count(*), count(*) FILTER (WHERE damerau_levenshtein(a, b) <= 1), "
+                  f"count(*) FILTER (WHERE ({guarded}) IS DISTINCT FROM "
+                  f"(damerau_levenshtein(a, b) <= 1)) FROM p")[0]
+    assert rows[0] > 5000 and rows[1] > 2000 and rows[2] == 0
