@@ -153,14 +153,15 @@ def measure_search(settings, runs: int, databases: int) -> dict:
             latencies.append(elapsed)
             key = f"{label}: {q or '-'} {filters or ''}".strip()
             per_query[key].append(elapsed)
-            hits[key] = result["total"]
+            hits[key] = {"hits": result["total"], "exact": result["total_exact"],
+                         "databases": result["databases"]}
         per_run.append({"p50_ms": round(statistics.median(latencies), 2),
                         "p95_ms": round(_p95(latencies), 2),
                         "max_ms": round(max(latencies), 2)})
     return {"runs": per_run,
             "p95_ms_median": round(statistics.median(r["p95_ms"] for r in per_run), 2),
             "p50_ms_median": round(statistics.median(r["p50_ms"] for r in per_run), 2),
-            "queries": {k: {"median_ms": round(statistics.median(v), 2), "hits": hits[k]}
+            "queries": {k: {"median_ms": round(statistics.median(v), 2), **hits[k]}
                         for k, v in per_query.items()}}
 
 
@@ -287,9 +288,10 @@ def main() -> int:
               f"{r['search']['p95_ms_median']} | {export.get('seconds', '-')} | "
               f"{export.get('peak_rss_mb', '-')} |")
     for name, r in results.items():
-        print(f"\n| {name}: query | median (ms) | hits |\n|---|---:|---:|")
+        print(f"\n| {name}: query | median (ms) | hits | databases |\n|---|---:|---:|---:|")
         for query, q in r["search"]["queries"].items():
-            print(f"| {query} | {q['median_ms']} | {q['hits']:,} |")
+            shown = f"{q['hits']:,}" if q["exact"] else f"more than {q['hits']:,}"
+            print(f"| {query} | {q['median_ms']} | {shown} | {q['databases']:,} |")
     return 0
 
 

@@ -10,10 +10,11 @@ the same answers). Each query word must match:
   *databases* per speciality, theme, publisher, access rights, language, and coding system
   of a variable.
 - a **table or variable** document when it holds the word's tokens in a row, the last one
-  as a prefix. They are counted up to ``COUNT_LIMIT`` each; beyond, the total is a lower
+  as a prefix. They are counted up to ``COUNT_LIMIT``; beyond, the total is a lower
   bound (``total_exact`` false, shown "more than …").
 
-Hits: exact names first, then databases, tables, variables, each by name.
+Hits: exact names first, then databases by name, then tables, then variables, each in the
+order they were saved (a database's tables and variables together, as documented).
 """
 
 from __future__ import annotations
@@ -38,8 +39,8 @@ from healthdatahub.errors import HubError
 
 KINDS = ("database", "collection", "variable")
 MAX_WORDS = 12
-#: Matching tables (and variables) are counted up to this many; beyond, "more than".
-COUNT_LIMIT = 10_000
+#: Matching tables and variables are counted up to this many; beyond, "more than".
+COUNT_LIMIT = 1_000
 #: Hits are paged within the first this many; deeper, the search must be narrowed.
 PAGE_WINDOW = 1_000
 __all__ = ["KINDS", "SearchResult", "normalise", "search"]
@@ -50,21 +51,14 @@ def _query_words(query: str) -> list[list[str]]:
     return [w for w in words if w][:MAX_WORDS]
 
 
-def _match(dialect: str, words: list[list[str]], walk: bool = False
-           ) -> tuple[str, dict[str, str]]:
+def _match(dialect: str, words: list[list[str]]) -> tuple[str, dict[str, str]]:
     """FROM and WHERE over the documents (``catalogue_search s``) for the query's words.
 
-    SQLite: driven by the full-text match (``walk`` false: every match is visited), or by
-    the documents' ``(kind, sort_key)`` index, each row checked against the match (``walk``:
-    when matches are so many that the first by name come after few rows). PostgreSQL's
-    planner makes that choice itself.
+    On SQLite the full-text match drives, in rowid order, so ``ORDER BY s.id LIMIT n``
+    stops after ``n`` matches instead of visiting them all.
     """
     if dialect == "sqlite":
         expr = " AND ".join('"' + " ".join(tokens) + '"*' for tokens in words)
-        if walk:
-            return (("FROM catalogue_search s WHERE EXISTS (SELECT 1 FROM catalogue_fts "
-                     "WHERE catalogue_fts MATCH :q AND catalogue_fts.rowid = s.id)"),
-                    {"q": expr})
         return (("FROM catalogue_fts JOIN catalogue_search s ON s.id = catalogue_fts.rowid "
                  "WHERE catalogue_fts MATCH :q"), {"q": expr})
     expr = " & ".join("(" + " <-> ".join(tokens) + ":*)" for tokens in words)
@@ -82,8 +76,9 @@ def _database_match(dialect: str, words: list[list[str]]) -> tuple[str, dict[str
                  "ON d.database_id = catalogue_database_fts.rowid "
                  "WHERE catalogue_database_fts MATCH :dq"),
                 {"dq": " AND ".join(f'"{w}"*' for w in forms)})
-    return (("FROM catalogue_search_database d WHERE "
-             "array_to_tsvector(string_to_array(d.words, ' ')) @@ CAST(:dq AS tsquery)"),
+    return (("FROM catalogue_search_words w JOIN catalogue_search_database d "
+             "ON d.database_id = w.database_id WHERE "
+             "array_to_tsvector(string_to_array(w.words, ' ')) @@ CAST(:dq AS tsquery)"),
             {"dq": " & ".join(f"'{w}':*" for w in forms)})
 
 
@@ -102,20 +97,16 @@ def _filters(alias: str, filters: dict[str, str]) -> tuple[str, dict[str, str]]:
 
 
 def _facets(rows: list[Any]) -> tuple[int, dict[str, list[tuple[str, int]]]]:
-    """Databases counted by each facet's value, from rows grouped by the facet columns."""
+    """Databases counted by facet value, from ``(facet column, value, count)`` rows."""
     tallies: dict[str, dict[str, int]] = {facet: {} for facet in F.FACETS}
-    for row in rows:
-        count = row[-1]
-        values = dict(zip(DATABASE_FACETS, row[:-2], strict=True))
-        values_of = {facet: [v] for facet, v in values.items()}
-        values_of["coding_system"] = [s for s in row[-2].split("|") if s]
-        for facet, found in values_of.items():
-            for value in found:
-                if value:
-                    tallies[facet][value] = tallies[facet].get(value, 0) + count
+    for column, value, count in rows:
+        facet = "coding_system" if column == "coding_systems" else column
+        for one in value.split("|") if facet == "coding_system" else [value]:
+            if one:
+                tallies[facet][one] = tallies[facet].get(one, 0) + count
     facets = {facet: sorted(values.items(), key=lambda item: (-item[1], item[0]))
               for facet, values in tallies.items()}
-    return sum(row[-1] for row in rows), facets
+    return sum(count for column, _, count in rows if column == "speciality"), facets
 
 
 @dataclass
@@ -141,15 +132,19 @@ class _Query:
         d_where, d_filters = _filters("d", filters)
         self.d_sql, self.d_params = d_from + d_where, {**d_params, **d_filters}
 
-    def _documents(self, walk: bool) -> tuple[str, dict[str, Any]]:
-        s_from, s_params = _match(self.dialect, self.words, walk)
+    def _documents(self) -> tuple[str, dict[str, Any]]:
+        s_from, s_params = _match(self.dialect, self.words)
         s_where, s_filters = _filters("s", self.filters)
         return s_from + s_where, {**s_params, **s_filters, "exact": self.exact}
 
     def databases(self) -> tuple[int, dict[str, list[tuple[str, int]]]]:
-        columns = ", ".join(f"d.{c}" for c in (*DATABASE_FACETS, "coding_systems"))
-        rows = self.db.execute(text(f"SELECT {columns}, count(*) {self.d_sql} "
-                                    f"GROUP BY {columns}"), self.d_params).all()
+        """How many databases match, and how many per facet value (one pass over them)."""
+        columns = (*DATABASE_FACETS, "coding_systems")
+        counts = " UNION ALL ".join(f"SELECT '{c}', {c}, count(*) FROM m GROUP BY {c}"
+                                    for c in columns)
+        rows = self.db.execute(text(
+            f"WITH m AS MATERIALIZED (SELECT {', '.join(f'd.{c}' for c in columns)} "
+            f"{self.d_sql}) {counts}"), self.d_params).all()
         return _facets(rows)
 
     def database_hits(self, n: int) -> list[tuple[bool, dict[str, Any]]]:
@@ -160,30 +155,37 @@ class _Query:
         return [(bool(r[1]), {"kind": "database", "database_id": r[0], "collection_id": None,
                               "variable_id": None}) for r in rows]
 
-    def count(self, kind: str) -> int:
-        """Matching documents of one kind, counted up to ``COUNT_LIMIT + 1``."""
-        sql, params = self._documents(walk=False)
-        return self.db.scalar(text(
-            f"SELECT count(*) FROM (SELECT 1 {sql} AND {self._plus(False)}s.kind = :kind "
-            "LIMIT :bound) x"), {**params, "kind": kind, "bound": COUNT_LIMIT + 1})
+    def _kind(self) -> str:
+        """A kind condition SQLite applies to each match (``+``: not through the index)."""
+        return ("+" if self.dialect == "sqlite" else "") + "s.kind"
 
-    def _plus(self, walk: bool) -> str:
-        """SQLite's ``+`` keeping a match-driven plan off the ``(kind, sort_key)`` index."""
-        return "+" if self.dialect == "sqlite" and not walk else ""
+    def count(self, kinds: list[str]) -> int:
+        """Matching documents of ``kinds``, counted up to ``COUNT_LIMIT + 1``."""
+        sql, params = self._documents()
+        if set(kinds) != {"collection", "variable"} or self.filters:
+            sql += f" AND {self._kind()} IN ({', '.join(repr(k) for k in kinds)})"
+        elif self.dialect == "sqlite":  # every document matches: the full-text index alone
+            sql = "FROM catalogue_fts WHERE catalogue_fts MATCH :q"
+        return self.db.scalar(text(f"SELECT count(*) FROM (SELECT 1 {sql} LIMIT :bound) x"),
+                              {**params, "bound": COUNT_LIMIT + 1})
 
     def exact_hits(self, kinds: list[str], n: int) -> list[dict[str, Any]]:
-        """Up to ``n`` documents of ``kinds`` whose name is the query (by kind, then id)."""
-        sql, params = self._documents(walk=True)
-        return self._hits(f"{sql} AND s.kind IN ({', '.join(repr(k) for k in kinds)}) "
-                          "AND s.sort_key = :exact ORDER BY CASE s.kind WHEN 'collection' "
-                          "THEN 0 ELSE 1 END, s.id", params, n)
+        """Up to ``n`` documents of ``kinds`` named as the query (by kind, then order saved).
 
-    def named_hits(self, kind: str, n: int, walk: bool) -> list[dict[str, Any]]:
-        """Up to ``n`` documents of one kind, other than the exact names, by name."""
-        sql, params = self._documents(walk)
-        plus = self._plus(walk)
-        return self._hits(f"{sql} AND {plus}s.kind = '{kind}' AND {plus}s.sort_key <> :exact "
-                          "ORDER BY s.sort_key, s.id", params, n)
+        No full-text check: a document's text starts with its name, so it matches.
+        """
+        s_where, s_filters = _filters("s", self.filters)
+        return self._hits(f"FROM catalogue_search s WHERE s.kind IN "
+                          f"({', '.join(repr(k) for k in kinds)}) AND s.sort_key = :exact"
+                          f"{s_where} ORDER BY CASE s.kind WHEN 'collection' THEN 0 ELSE 1 "
+                          "END, s.id", {**s_filters, "exact": self.exact}, n)
+
+    def saved_order_hits(self, kind: str, n: int) -> list[dict[str, Any]]:
+        """Up to ``n`` documents of one kind, other than the exact names, in the order saved."""
+        sql, params = self._documents()
+        plus = "+" if self.dialect == "sqlite" else ""
+        return self._hits(f"{sql} AND {self._kind()} = '{kind}' AND {plus}s.sort_key <> "
+                          ":exact ORDER BY s.id", params, n)
 
     def _hits(self, sql: str, params: dict[str, Any], n: int) -> list[dict[str, Any]]:
         rows = self.db.execute(text(
@@ -219,15 +221,15 @@ def search(db: Session, query: str = "", filters: dict[str, str] | None = None,
     wanted = offset + limit
     found = q.database_hits(wanted) if "database" in kinds else []
     doc_kinds = [k for k in ("collection", "variable") if k in kinds and q.words]
-    counts = {kind: q.count(kind) for kind in doc_kinds}
+    if "coding_system" in filters and "collection" in doc_kinds:
+        doc_kinds.remove("collection")  # only variables have a coding system
+    matched = q.count(doc_kinds) if doc_kinds else 0
     hits = [h for is_exact, h in found if is_exact]
     hits += q.exact_hits(doc_kinds, wanted) if doc_kinds else []
     hits += [h for is_exact, h in found if not is_exact]
     for kind in doc_kinds:
         if len(hits) >= wanted:
             break
-        hits += q.named_hits(kind, wanted - len(hits), walk=counts[kind] > COUNT_LIMIT)
-    total = (databases if "database" in kinds else 0) + sum(
-        min(c, COUNT_LIMIT) for c in counts.values())
-    exact_total = all(c <= COUNT_LIMIT for c in counts.values())
-    return SearchResult(total, hits[offset:wanted], facets, exact_total, databases)
+        hits += q.saved_order_hits(kind, wanted - len(hits))
+    total = (databases if "database" in kinds else 0) + min(matched, COUNT_LIMIT)
+    return SearchResult(total, hits[offset:wanted], facets, matched <= COUNT_LIMIT, databases)

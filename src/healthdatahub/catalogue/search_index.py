@@ -4,10 +4,11 @@ Two tables, kept in step by ``reindex`` (every save goes through ``records.save`
 
 - ``catalogue_search``: one document per table and per variable (normalised text and the
   facet values of its database): the table and variable hits, with phrase matching.
-- ``catalogue_search_database``: one row per database, whose ``words`` are every word of
-  the database's record, tables and variables (at most 10,000 rows for 10,000 databases,
-  so the databases a common word finds are counted, and their facets too, without visiting
-  the hundreds of thousands of documents it matches).
+- ``catalogue_search_words``: one row per database, every word of its record, tables and
+  variables, and ``catalogue_search_database``, its name and facet values (small rows):
+  at most 10,000 rows for 10,000 databases, so the databases a common word finds are
+  counted, and their facets too, without visiting the hundreds of thousands of documents
+  it matches.
 
 A *word* there is one whitespace-separated piece of text, its ``[a-z0-9]`` tokens joined
 by ``_`` (``BEN_NAI_ANN`` → ``ben_nai_ann``), stored with each of its suffixes
@@ -33,6 +34,7 @@ from healthdatahub.store.models_catalogue import (
     CatalogueDatabase,
     CatalogueSearch,
     CatalogueSearchDatabase,
+    CatalogueSearchWords,
 )
 
 WORD = re.compile(r"[a-z0-9]+")
@@ -55,9 +57,9 @@ _FTS = (
      "catalogue_search", "id", "body"),
     ("catalogue_database_fts",
      ("CREATE VIRTUAL TABLE catalogue_database_fts USING fts5(words, "
-      "content='catalogue_search_database', content_rowid='database_id', "
+      "content='catalogue_search_words', content_rowid='database_id', "
       "tokenize=\"unicode61 tokenchars '_'\", detail=none)"),
-     "catalogue_search_database", "database_id", "words"),
+     "catalogue_search_words", "database_id", "words"),
 )
 
 
@@ -88,9 +90,9 @@ def database_text(d: Mapping[str, Any]) -> list[Any]:
             d["description_en"], d["publisher"], *(d["keywords"] or []), *mesh, *vocab]
 
 
-def database_row(d: Mapping[str, Any], collections: Iterable[Mapping[str, Any]],
-                 variables: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """The ``catalogue_search_database`` row of a database (its columns as a mapping)."""
+def database_rows(d: Mapping[str, Any], collections: Iterable[Mapping[str, Any]],
+                  variables: Iterable[Mapping[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A database's ``catalogue_search_database`` and ``catalogue_search_words`` rows."""
     found = words_of(*database_text(d))
     for c in collections:
         found |= words_of(*(c[k] for k in COLLECTION_TEXT))
@@ -99,10 +101,10 @@ def database_row(d: Mapping[str, Any], collections: Iterable[Mapping[str, Any]],
         found |= words_of(*(v[k] for k in VARIABLE_TEXT))
         if v["coding_system"]:
             systems.add(v["coding_system"])
-    return {"database_id": d["id"], "sort_key": normalise(d["acronym"])[:300],
-            "coding_systems": "".join(f"|{s}" for s in sorted(systems)) + "|" if systems
-            else "", "words": " ".join(sorted(found)),
-            **{k: d[k] or "" for k in DATABASE_FACETS}}
+    coded = "".join(f"|{s}" for s in sorted(systems)) + "|" if systems else ""
+    return ({"database_id": d["id"], "sort_key": normalise(d["acronym"])[:300],
+             "coding_systems": coded, **{k: d[k] or "" for k in DATABASE_FACETS}},
+            {"database_id": d["id"], "words": " ".join(sorted(found))})
 
 
 def _documents(row: CatalogueDatabase) -> list[dict[str, Any]]:
@@ -127,15 +129,17 @@ def reindex(db: Session, row: CatalogueDatabase) -> int:
     """Replace the search rows of one database; returns how many documents were written."""
     ensure_index(db)
     db.execute(delete(CatalogueSearch).where(CatalogueSearch.database_id == row.id))
-    db.execute(delete(CatalogueSearchDatabase).where(
-        CatalogueSearchDatabase.database_id == row.id))
+    for model in (CatalogueSearchDatabase, CatalogueSearchWords):
+        db.execute(delete(model).where(model.database_id == row.id))
     docs = [{**d, "database_id": row.id} for d in _documents(row)]
     if docs:
         db.execute(insert(CatalogueSearch), docs)
-    db.execute(insert(CatalogueSearchDatabase), [database_row(
+    facets, words = database_rows(
         _columns(row, DATABASE_COLUMNS),
         (_columns(c, COLLECTION_TEXT) for c in row.collections),
-        (_columns(v, VARIABLE_TEXT) for c in row.collections for v in c.variables))])
+        (_columns(v, VARIABLE_TEXT) for c in row.collections for v in c.variables))
+    db.execute(insert(CatalogueSearchDatabase), [facets])
+    db.execute(insert(CatalogueSearchWords), [words])
     return len(docs)
 
 

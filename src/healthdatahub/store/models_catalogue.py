@@ -158,16 +158,11 @@ class CatalogueSearch(_DatabaseFacets, Base):
 
 
 class CatalogueSearchDatabase(_DatabaseFacets, Base):
-    """One search row per database: every word of its record, tables and variables, facets."""
+    """One search row per database: its name and facet values (small rows, read by the
+    thousand for counts); its words are in ``catalogue_search_words``."""
 
     __tablename__ = "catalogue_search_database"
-    __table_args__ = (
-        Index("ix_catalogue_search_database_words",
-              func.array_to_tsvector(func.string_to_array(literal_column("words"),
-                                                          literal_column("' '"))),
-              postgresql_using="gin"),
-        Index("ix_catalogue_search_database_sort_key", "sort_key"),
-    )
+    __table_args__ = (Index("ix_catalogue_search_database_sort_key", "sort_key"),)
 
     database_id: Mapped[int] = mapped_column(
         ForeignKey("catalogue_database.id", ondelete="CASCADE"), primary_key=True,
@@ -175,4 +170,20 @@ class CatalogueSearchDatabase(_DatabaseFacets, Base):
     sort_key: Mapped[str] = mapped_column(String(300))
     #: The coding systems of its variables, ``|CIM-10|CCAM|`` (empty: none).
     coding_systems: Mapped[str] = mapped_column(Text, default="")
+
+
+class CatalogueSearchWords(Base):
+    """Every word of a database's record, tables and variables (``catalogue.search_index``)."""
+
+    __tablename__ = "catalogue_search_words"
+    __table_args__ = (
+        Index("ix_catalogue_search_words_words",
+              func.array_to_tsvector(func.string_to_array(literal_column("words"),
+                                                          literal_column("' '"))),
+              postgresql_using="gin"),
+    )
+
+    database_id: Mapped[int] = mapped_column(
+        ForeignKey("catalogue_database.id", ondelete="CASCADE"), primary_key=True,
+        autoincrement=False)
     words: Mapped[str] = mapped_column(Text)

@@ -1,4 +1,4 @@
-"""Search rows per database (every word of its record, tables and variables, and its facets)
+"""Search rows per database (every word of its record, tables and variables; its facets)
 so that totals and facet counts are counts of databases, cheap for common words; the
 database documents leave ``catalogue_search`` (which keeps tables and variables).
 
@@ -7,7 +7,7 @@ Revises: 0008
 Create Date: 2026-12-01
 
 Existing catalogues are indexed here, 200 databases at a time, with the same function the
-save path uses (``catalogue.search_index.database_row``). On SQLite the FTS5 table over the
+save path uses (``catalogue.search_index.database_rows``). On SQLite the FTS5 table over the
 new rows is created on first use, like the documents' one.
 """
 
@@ -26,9 +26,10 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 CHUNK = 200
-_TABLE = sa.table("catalogue_search_database", *(sa.column(c) for c in (
+_FACETS = sa.table("catalogue_search_database", *(sa.column(c) for c in (
     "database_id", "sort_key", "speciality", "theme", "publisher", "access_rights",
-    "languages", "coding_systems", "words")))
+    "languages", "coding_systems")))
+_WORDS = sa.table("catalogue_search_words", sa.column("database_id"), sa.column("words"))
 _DOCS = sa.table("catalogue_search", *(sa.column(c) for c in (
     "kind", "database_id", "collection_id", "variable_id", "sort_key", "speciality", "theme",
     "publisher", "access_rights", "languages", "coding_system", "body")))
@@ -70,9 +71,22 @@ def _databases(conn: sa.Connection) -> Any:
             yield d, tables.get(d["id"], []), columns.get(d["id"], [])
 
 
+def _database_key(table: str) -> sa.ForeignKeyConstraint:
+    return sa.ForeignKeyConstraint(["database_id"], ["catalogue_database.id"],
+                                   ondelete="CASCADE",
+                                   name=op.f(f"fk_{table}_database_id_catalogue_database"))
+
+
+def _insert(conn: sa.Connection, rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
+    if rows:
+        conn.execute(sa.insert(_FACETS), [facets for facets, _ in rows])
+        conn.execute(sa.insert(_WORDS), [words for _, words in rows])
+
+
 def upgrade() -> None:
-    """Create ``catalogue_search_database``, index every stored database, drop their documents."""
-    from healthdatahub.catalogue.search_index import database_row
+    """Create the per-database search tables, index every stored database, drop the
+    database documents."""
+    from healthdatahub.catalogue.search_index import database_rows
 
     op.create_table(
         "catalogue_search_database",
@@ -84,27 +98,29 @@ def upgrade() -> None:
         sa.Column("access_rights", sa.String(length=30), nullable=False),
         sa.Column("languages", sa.String(length=50), nullable=False),
         sa.Column("coding_systems", sa.Text(), nullable=False),
-        sa.Column("words", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["database_id"], ["catalogue_database.id"], ondelete="CASCADE",
-            name=op.f("fk_catalogue_search_database_database_id_catalogue_database")),
+        _database_key("catalogue_search_database"),
         sa.PrimaryKeyConstraint("database_id", name=op.f("pk_catalogue_search_database")),
     )
     op.create_index("ix_catalogue_search_database_sort_key", "catalogue_search_database",
                     ["sort_key"])
+    op.create_table(
+        "catalogue_search_words",
+        sa.Column("database_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("words", sa.Text(), nullable=False),
+        _database_key("catalogue_search_words"),
+        sa.PrimaryKeyConstraint("database_id", name=op.f("pk_catalogue_search_words")),
+    )
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("CREATE INDEX ix_catalogue_search_database_words ON "
-                   "catalogue_search_database USING gin "
-                   "(array_to_tsvector(string_to_array(words, ' ')))")
+        op.execute("CREATE INDEX ix_catalogue_search_words_words ON catalogue_search_words "
+                   "USING gin (array_to_tsvector(string_to_array(words, ' ')))")
     conn = op.get_bind()
     batch = []
     for d, tables, columns in _databases(conn):
-        batch.append(database_row(d, tables, columns))
+        batch.append(database_rows(d, tables, columns))
         if len(batch) == CHUNK:
-            conn.execute(sa.insert(_TABLE), batch)
+            _insert(conn, batch)
             batch = []
-    if batch:
-        conn.execute(sa.insert(_TABLE), batch)
+    _insert(conn, batch)
     conn.execute(sa.text("DELETE FROM catalogue_search WHERE kind = 'database'"))
 
 
@@ -120,12 +136,13 @@ def downgrade() -> None:
             "coding_system": "", "body": normalise(*database_text(d)),
             **{k: d[k] or "" for k in DATABASE_FACETS}}])
     if conn.dialect.name == "sqlite":
-        for statement in ("DROP TRIGGER IF EXISTS catalogue_search_database_ai",
-                          "DROP TRIGGER IF EXISTS catalogue_search_database_ad",
+        for statement in ("DROP TRIGGER IF EXISTS catalogue_search_words_ai",
+                          "DROP TRIGGER IF EXISTS catalogue_search_words_ad",
                           "DROP TABLE IF EXISTS catalogue_database_fts"):
             op.execute(statement)
     else:
-        op.execute("DROP INDEX IF EXISTS ix_catalogue_search_database_words")
+        op.execute("DROP INDEX IF EXISTS ix_catalogue_search_words_words")
+    op.drop_table("catalogue_search_words")
     op.drop_index("ix_catalogue_search_database_sort_key",
                   table_name="catalogue_search_database")
     op.drop_table("catalogue_search_database")
