@@ -173,13 +173,15 @@ class CatalogueSearchDatabase(_DatabaseFacets, Base):
 
 
 class CatalogueSearchWords(Base):
-    """Every word of a database's record, tables and variables (``catalogue.search_index``)."""
+    """Every word of a database's record, tables and variables (``catalogue.search_index``).
+
+    On PostgreSQL the GIN index is over ``catalogue_words(words)`` (migration 0009), the
+    words as a tsvector, declared costly so that the planner reads the index.
+    """
 
     __tablename__ = "catalogue_search_words"
     __table_args__ = (
-        Index("ix_catalogue_search_words_words",
-              func.array_to_tsvector(func.string_to_array(literal_column("words"),
-                                                          literal_column("' '"))),
+        Index("ix_catalogue_search_words_words", func.catalogue_words(literal_column("words")),
               postgresql_using="gin"),
     )
 

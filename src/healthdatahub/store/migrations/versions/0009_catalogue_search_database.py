@@ -26,6 +26,13 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 CHUNK = 200
+#: A database's words as a tsvector (PostgreSQL). PL/pgSQL so that it is not inlined and its
+#: cost is seen: with the built-in functions' nominal cost the planner rather evaluates the
+#: condition on every row (400 ms for 10,000 databases) than read the GIN index (13 ms).
+WORDS_FUNCTION = (
+    "CREATE FUNCTION catalogue_words(words text) RETURNS tsvector LANGUAGE plpgsql "
+    "IMMUTABLE STRICT PARALLEL SAFE COST 1000 AS "
+    "$$ BEGIN RETURN array_to_tsvector(string_to_array(words, ' ')); END $$")
 _FACETS = sa.table("catalogue_search_database", *(sa.column(c) for c in (
     "database_id", "sort_key", "speciality", "theme", "publisher", "access_rights",
     "languages", "coding_systems")))
@@ -111,8 +118,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("database_id", name=op.f("pk_catalogue_search_words")),
     )
     if op.get_bind().dialect.name == "postgresql":
+        op.execute(WORDS_FUNCTION)
         op.execute("CREATE INDEX ix_catalogue_search_words_words ON catalogue_search_words "
-                   "USING gin (array_to_tsvector(string_to_array(words, ' ')))")
+                   "USING gin (catalogue_words(words))")
     conn = op.get_bind()
     batch = []
     for d, tables, columns in _databases(conn):
@@ -142,6 +150,7 @@ def downgrade() -> None:
             op.execute(statement)
     else:
         op.execute("DROP INDEX IF EXISTS ix_catalogue_search_words_words")
+        op.execute("DROP FUNCTION IF EXISTS catalogue_words(text)")
     op.drop_table("catalogue_search_words")
     op.drop_index("ix_catalogue_search_database_sort_key",
                   table_name="catalogue_search_database")
