@@ -10,8 +10,8 @@ the same answers). Each query word must match:
   *databases* per speciality, theme, publisher, access rights, language, and coding system
   of a variable.
 - a **table or variable** document when it holds the word's tokens in a row, the last one
-  as a prefix. They are counted up to ``COUNT_LIMIT``; beyond, the total is a lower
-  bound (``total_exact`` false, shown "more than …").
+  as a prefix. Tables and variables are each counted up to ``COUNT_LIMIT``; beyond, the
+  total is a lower bound (``total_exact`` false, shown "more than …").
 
 Hits: exact names first, then databases by name, then tables, then variables, each in the
 order they were saved (a database's tables and variables together, as documented).
@@ -194,15 +194,12 @@ class _Query:
         """A kind condition SQLite applies to each match (``+``: not through the index)."""
         return ("+" if self.dialect == "sqlite" else "") + "s.kind"
 
-    def count(self, kinds: list[str]) -> int:
-        """Matching documents of ``kinds``, counted up to ``COUNT_LIMIT + 1``."""
+    def count(self, kind: str) -> int:
+        """Matching documents of one kind, counted up to ``COUNT_LIMIT + 1``."""
         sql, params = self._documents()
-        if set(kinds) != {"collection", "variable"} or self.filters:
-            sql += f" AND {self._kind()} IN ({', '.join(repr(k) for k in kinds)})"
-        elif self.dialect == "sqlite":  # every document matches: the full-text index alone
-            sql = "FROM catalogue_fts WHERE catalogue_fts MATCH :q"
-        return self.db.scalar(text(f"SELECT count(*) FROM (SELECT 1 {sql} LIMIT :bound) x"),
-                              {**params, "bound": COUNT_LIMIT + 1})
+        return self.db.scalar(text(
+            f"SELECT count(*) FROM (SELECT 1 {sql} AND {self._kind()} = '{kind}' "
+            "LIMIT :bound) x"), {**params, "bound": COUNT_LIMIT + 1})
 
     def exact_hits(self, kinds: list[str], n: int) -> list[dict[str, Any]]:
         """Up to ``n`` documents of ``kinds`` named as the query (by kind, then order saved).
@@ -215,12 +212,22 @@ class _Query:
                           f"{s_where} ORDER BY CASE s.kind WHEN 'collection' THEN 0 ELSE 1 "
                           "END, s.id", {**s_filters, "exact": self.exact}, n)
 
-    def saved_order_hits(self, kind: str, n: int) -> list[dict[str, Any]]:
-        """Up to ``n`` documents of one kind, other than the exact names, in the order saved."""
+    def saved_order_hits(self, kind: str, n: int, few: bool) -> list[dict[str, Any]]:
+        """Up to ``n`` documents of one kind, other than the exact names, in the order saved.
+
+        ``few`` (at most ``COUNT_LIMIT`` match): all are read, then sorted; otherwise the
+        first ones in id order (SQLite streams them from the full-text index; PostgreSQL
+        walks the primary key, which finds ``n`` quickly when matches are many, and would
+        check every row of the table when they are few).
+        """
         sql, params = self._documents()
         plus = "+" if self.dialect == "sqlite" else ""
-        return self._hits(f"{sql} AND {self._kind()} = '{kind}' AND {plus}s.sort_key <> "
-                          ":exact ORDER BY s.id", params, n)
+        where = f"{sql} AND {self._kind()} = '{kind}' AND {plus}s.sort_key <> :exact"
+        if few:  # the inner LIMIT (no more rows than match) keeps the subquery apart
+            return self._hits(f"FROM (SELECT s.* {where} LIMIT {COUNT_LIMIT + 1}) s "
+                              "ORDER BY s.id", params, n)
+        rowid = "catalogue_fts.rowid" if self.dialect == "sqlite" else "s.id"  # the same
+        return self._hits(f"{where} ORDER BY {rowid}", params, n)
 
     def _hits(self, sql: str, params: dict[str, Any], n: int) -> list[dict[str, Any]]:
         rows = self.db.execute(text(
@@ -259,13 +266,15 @@ def search(db: Session, query: str = "", filters: dict[str, str] | None = None,
     doc_kinds = [k for k in ("collection", "variable") if k in kinds and q.words]
     if "coding_system" in filters and "collection" in doc_kinds:
         doc_kinds.remove("collection")  # only variables have a coding system
-    matched = q.count(doc_kinds) if doc_kinds else 0
+    counts = {kind: q.count(kind) for kind in doc_kinds}
     hits = [h for is_exact, h in found if is_exact]
     hits += q.exact_hits(doc_kinds, wanted) if doc_kinds else []
     hits += [h for is_exact, h in found if not is_exact]
     for kind in doc_kinds:
         if len(hits) >= wanted:
             break
-        hits += q.saved_order_hits(kind, wanted - len(hits))
-    total = (databases if "database" in kinds else 0) + min(matched, COUNT_LIMIT)
-    return SearchResult(total, hits[offset:wanted], facets, matched <= COUNT_LIMIT, databases)
+        hits += q.saved_order_hits(kind, wanted - len(hits), few=counts[kind] <= COUNT_LIMIT)
+    total = (databases if "database" in kinds else 0) + sum(
+        min(c, COUNT_LIMIT) for c in counts.values())
+    exact_total = all(c <= COUNT_LIMIT for c in counts.values())
+    return SearchResult(total, hits[offset:wanted], facets, exact_total, databases)

@@ -117,9 +117,9 @@ def test_counts_beyond_the_limit_are_bounds_and_hits_stay_the_same(
         service.save_record(one, record)
     exact = service.search(one, "common", limit=50)
     assert exact["total_exact"] and exact["total"] == 3 + 3 + 12  # databases, tables, variables
-    monkeypatch.setattr(S, "COUNT_LIMIT", 2)  # tables and variables counted up to 2
+    monkeypatch.setattr(S, "COUNT_LIMIT", 2)  # tables, and variables, counted up to 2 each
     bounded = service.search(one, "common", limit=50)
-    assert not bounded["total_exact"] and bounded["total"] == 3 + 2
+    assert not bounded["total_exact"] and bounded["total"] == 3 + 2 + 2
     assert bounded["databases"] == 3 and bounded["facets"] == exact["facets"]
     # The bound changes the count only: the same hits, in the same order, on every page.
     assert bounded["hits"] == exact["hits"]
