@@ -290,7 +290,7 @@ def main() -> int:
     for name, r in results.items():
         print(f"\n| {name}: query | median (ms) | hits | databases |\n|---|---:|---:|---:|")
         for query, q in r["search"]["queries"].items():
-            shown = f"{q['hits']:,}" if q["exact"] else f"more than {q['hits']:,}"
+            shown = f"{q['hits']:,}" if q["exact"] else f"at least {q['hits']:,}"
             print(f"| {query} | {q['median_ms']} | {shown} | {q['databases']:,} |")
     return 0
 

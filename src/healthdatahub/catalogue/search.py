@@ -10,8 +10,9 @@ the same answers). Each query word must match:
   *databases* per speciality, theme, publisher, access rights, language, and coding system
   of a variable.
 - a **table or variable** document when it holds the word's tokens in a row, the last one
-  as a prefix. Tables and variables are each counted up to ``COUNT_LIMIT``; beyond, the
-  total is a lower bound (``total_exact`` false, shown "more than …").
+  as a prefix. Tables and variables are each counted up to ``COUNT_LIMIT``, and not at
+  all when databases and exact names fill the page; then the total is a lower bound
+  (``total_exact`` false, shown "at least …").
 
 Hits: exact names first, then databases by name, then tables, then variables, each in the
 order they were saved (a database's tables and variables together, as documented).
@@ -113,8 +114,8 @@ def _facets(rows: list[Any]) -> tuple[int, dict[str, list[tuple[str, int]]]]:
 
 @dataclass
 class SearchResult:
-    """Hits (kind, ids); their total (a lower bound unless ``total_exact``); the number of
-    databases found and their counts by facet value (both exact)."""
+    """Hits (kind, ids); their total (at least that many unless ``total_exact``); the number
+    of databases found and their counts by facet value (both exact)."""
 
     total: int
     hits: list[dict[str, Any]]
@@ -172,23 +173,26 @@ class _Query:
         s_where, s_filters = _filters("s", self.filters)
         return s_from + s_where, {**s_params, **s_filters, "exact": self.exact}
 
-    def databases(self) -> tuple[int, dict[str, list[tuple[str, int]]]]:
-        """How many databases match, and how many per facet value (one pass over them)."""
+    def databases(self, n: int) -> tuple[int, dict[str, list[tuple[str, int]]],
+                                         list[tuple[bool, dict[str, Any]]]]:
+        """How many databases match, how many per facet value, and the first ``n`` of them
+        (exact acronym first, then by acronym): one statement, one pass over them."""
         columns = (*DATABASE_FACETS, "coding_systems")
-        counts = " UNION ALL ".join(f"SELECT '{c}', {c}, count(*) FROM m GROUP BY {c}"
-                                    for c in columns)
+        counts = " UNION ALL ".join(
+            f"SELECT '{c}', {c}, count(*), CAST(NULL AS INTEGER) FROM m GROUP BY {c}"
+            for c in columns)
+        first = ("SELECT 'hit', sort_key, CASE WHEN sort_key = :exact THEN 0 ELSE 1 END, "
+                 "database_id FROM (SELECT * FROM m ORDER BY CASE WHEN sort_key = :exact "
+                 "THEN 0 ELSE 1 END, sort_key, database_id LIMIT :n) h")
         rows = self.db.execute(text(
-            f"WITH m AS MATERIALIZED (SELECT {', '.join(f'd.{c}' for c in columns)} "
-            f"{self.d_sql}) {counts}"), self.d_params).all()
-        return _facets(rows)
-
-    def database_hits(self, n: int) -> list[tuple[bool, dict[str, Any]]]:
-        rows = self.db.execute(text(
-            f"SELECT d.database_id, d.sort_key = :exact {self.d_sql} ORDER BY CASE WHEN "
-            "d.sort_key = :exact THEN 0 ELSE 1 END, d.sort_key, d.database_id LIMIT :n"),
+            f"WITH m AS MATERIALIZED (SELECT d.database_id, d.sort_key, "
+            f"{', '.join(f'd.{c}' for c in columns)} {self.d_sql}) {counts} UNION ALL {first}"),
             {**self.d_params, "exact": self.exact, "n": n}).all()
-        return [(bool(r[1]), {"kind": "database", "database_id": r[0], "collection_id": None,
-                              "variable_id": None}) for r in rows]
+        hits = sorted((r[2], r[1], r[3]) for r in rows if r[0] == "hit")
+        total, facets = _facets([r[:3] for r in rows if r[0] != "hit"])
+        return total, facets, [(rank == 0, {"kind": "database", "database_id": key,
+                                            "collection_id": None, "variable_id": None})
+                               for rank, _, key in hits]
 
     def _kind(self) -> str:
         """A kind condition SQLite applies to each match (``+``: not through the index)."""
@@ -261,20 +265,27 @@ def search(db: Session, query: str = "", filters: dict[str, str] | None = None,
     q = _Query(db, _query_words(query), filters)
     wanted = offset + limit
     with _index_reads(db):
-        databases, facets = q.databases()
-        found = q.database_hits(wanted) if "database" in kinds else []
+        databases, facets, found = q.databases(wanted)
+    if "database" not in kinds:
+        found = []
     doc_kinds = [k for k in ("collection", "variable") if k in kinds and q.words]
     if "coding_system" in filters and "collection" in doc_kinds:
         doc_kinds.remove("collection")  # only variables have a coding system
-    counts = {kind: q.count(kind) for kind in doc_kinds}
-    hits = [h for is_exact, h in found if is_exact]
-    hits += q.exact_hits(doc_kinds, wanted) if doc_kinds else []
+    exact_docs = q.exact_hits(doc_kinds, wanted) if doc_kinds else []
+    hits = [h for is_exact, h in found if is_exact] + exact_docs
     hits += [h for is_exact, h in found if not is_exact]
+    if len(hits) >= wanted:
+        # The page is full with databases and exact names: tables and variables are not
+        # counted (for common words that is what costs), so the total is a lower bound.
+        shown = databases if "database" in kinds else 0
+        return SearchResult(shown + len(exact_docs), hits[offset:wanted], facets,
+                            not doc_kinds, databases)
+    counts = {kind: q.count(kind) for kind in doc_kinds}
     for kind in doc_kinds:
         if len(hits) >= wanted:
             break
         hits += q.saved_order_hits(kind, wanted - len(hits), few=counts[kind] <= COUNT_LIMIT)
     total = (databases if "database" in kinds else 0) + sum(
-        min(c, COUNT_LIMIT) for c in counts.values())
+        min(c, COUNT_LIMIT + 1) for c in counts.values())
     exact_total = all(c <= COUNT_LIMIT for c in counts.values())
     return SearchResult(total, hits[offset:wanted], facets, exact_total, databases)

@@ -185,8 +185,9 @@ def search(settings: Settings, query: str = "", filters: dict[str, str] | None =
     """Search with facets; each hit names its database (and collection) for display.
 
     ``total`` counts the hits, a lower bound when ``total_exact`` is false (more than
-    ``search.COUNT_LIMIT`` tables or variables match); ``databases`` is the number of
-    databases found and the facets count databases (both exact).
+    ``search.COUNT_LIMIT`` tables or variables match, or they were not counted because
+    databases filled the page); ``databases`` is the number of databases found and the
+    facets count databases (both exact).
     """
     with session_scope(settings) as db:
         result = S.search(db, query, filters, kinds, limit, offset)

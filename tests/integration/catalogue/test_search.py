@@ -119,8 +119,12 @@ def test_counts_beyond_the_limit_are_bounds_and_hits_stay_the_same(
     assert exact["total_exact"] and exact["total"] == 3 + 3 + 12  # databases, tables, variables
     monkeypatch.setattr(S, "COUNT_LIMIT", 2)  # tables, and variables, counted up to 2 each
     bounded = service.search(one, "common", limit=50)
-    assert not bounded["total_exact"] and bounded["total"] == 3 + 2 + 2
+    # At least 3 databases, 3 tables and 3 variables: true, and marked as a lower bound.
+    assert not bounded["total_exact"] and bounded["total"] == 3 + 3 + 3
     assert bounded["databases"] == 3 and bounded["facets"] == exact["facets"]
+    # A page full of databases: tables and variables are not counted, a lower bound again.
+    full = service.search(one, "common", limit=2)
+    assert not full["total_exact"] and full["total"] == 3 and full["databases"] == 3
     # The bound changes the count only: the same hits, in the same order, on every page.
     assert bounded["hits"] == exact["hits"]
     for offset in (0, 5, 13, 17):

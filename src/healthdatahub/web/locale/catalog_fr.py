@@ -136,7 +136,7 @@ FR: dict[str, str] = {
     "Clear the filters": "Effacer les filtres", "Coding system": "Système de codage",
     "DOI": "Identifiant DOI", "Data catalogue": "Catalogue de données", "Database": "Base",
     "Databases": "Bases", "databases": "bases", "database": "base",
-    "databases found": "bases trouvées", "more than": "plus de", "Describe a new database": "Décrire une nouvelle base",
+    "databases found": "bases trouvées", "at least": "au moins", "Describe a new database": "Décrire une nouvelle base",
     "Distinct values": "Valeurs distinctes", "Edit": "Modifier",
     "Edit the description": "Modifier la description", "Empty values": "Valeurs vides",
     "Export": "Export", "Facets": "Filtres", "Find a MeSH descriptor": "Chercher un descripteur MeSH",
