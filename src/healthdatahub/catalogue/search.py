@@ -42,7 +42,7 @@ from healthdatahub.errors import HubError
 
 KINDS = ("database", "collection", "variable")
 MAX_WORDS = 12
-#: Matching tables and variables are counted up to this many; beyond, "more than".
+#: Matching tables, and variables, are counted up to this many each; beyond, "at least".
 COUNT_LIMIT = 100
 #: Hits are paged within the first this many; deeper, the search must be narrowed.
 PAGE_WINDOW = 1_000
@@ -57,7 +57,7 @@ def _query_words(query: str) -> list[list[str]]:
 def _match(dialect: str, words: list[list[str]]) -> tuple[str, dict[str, str]]:
     """FROM and WHERE over the documents (``catalogue_search s``) for the query's words.
 
-    On SQLite the full-text match drives, in rowid order, so ``ORDER BY s.id LIMIT n``
+    On SQLite the full-text match drives, in rowid order, so ``ORDER BY rowid LIMIT n``
     stops after ``n`` matches instead of visiting them all.
     """
     if dialect == "sqlite":
