@@ -182,7 +182,7 @@ def save(db: Session, record: dict[str, Any], replace_collections: bool = True
         for i, c in enumerate(record["collections"]):
             row.collections.append(_collection_row(i, c))
     db.flush()
-    from healthdatahub.catalogue.search import reindex
+    from healthdatahub.catalogue.search_index import reindex
 
     reindex(db, row)
     return row

@@ -182,7 +182,13 @@ def delete_database(settings: Settings, slug: str) -> None:
 def search(settings: Settings, query: str = "", filters: dict[str, str] | None = None,
            kinds: tuple[str, ...] = S.KINDS, limit: int = 20, offset: int = 0,
            lang: str = "fr") -> dict[str, Any]:
-    """Search with facets; each hit names its database (and collection) for display."""
+    """Search with facets; each hit names its database (and collection) for display.
+
+    ``total`` counts the hits, a lower bound when ``total_exact`` is false (more than
+    ``search.COUNT_LIMIT`` tables or variables match, or they were not counted because
+    databases filled the page); ``databases`` is the number of databases found and the
+    facets count databases (both exact).
+    """
     with session_scope(settings) as db:
         result = S.search(db, query, filters, kinds, limit, offset)
         ids = {h["database_id"] for h in result.hits}
@@ -211,5 +217,7 @@ def search(settings: Settings, query: str = "", filters: dict[str, str] | None =
     facets = {name: [{"value": value, "label": F.label(F.FACETS[name], value, lang),
                       "count": count} for value, count in values]
               for name, values in result.facets.items()}
-    return {"query": query, "total": result.total, "hits": hits, "facets": facets,
-            "filters": filters or {}, "offset": offset, "limit": limit}
+    return {"query": query, "total": result.total, "total_exact": result.total_exact,
+            "databases": result.databases, "hits": hits, "facets": facets,
+            "filters": filters or {}, "offset": offset, "limit": limit,
+            "page_window": S.PAGE_WINDOW}

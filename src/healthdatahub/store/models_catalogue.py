@@ -3,10 +3,11 @@
 Human-readable fields come in French and English (``*_fr`` / ``*_en``). The many
 descriptive fields of the national catalogue that are neither searched nor faceted live in
 ``details`` (a JSON object, see ``catalogue.fields``). ``catalogue_search`` holds one
-document per record (normalised text plus the facet values) for full-text search: on
-PostgreSQL a GIN index over ``to_tsvector('simple', body)``; on SQLite an FTS5 table kept in
-step by triggers, created by ``catalogue.search.ensure_index`` (not by the migration, so the
-migrations==models comparison stays exact).
+document per table and variable (normalised text plus the facet values) and
+``catalogue_search_database`` one row per database (all its words and facet values), for
+full-text search (``catalogue.search_index``): on PostgreSQL GIN indexes; on SQLite FTS5
+tables kept in step by triggers, created by ``catalogue.search_index.ensure_index`` (not by
+the migrations, so the migrations==models comparison stays exact).
 """
 
 from __future__ import annotations
@@ -124,8 +125,18 @@ class CatalogueVariable(Base):
     collection: Mapped[CatalogueCollection] = relationship(back_populates="variables")
 
 
-class CatalogueSearch(Base):
-    """One search document per record: normalised text and the facet values of its database."""
+class _DatabaseFacets:
+    """The facet values of a database, copied on its search rows."""
+
+    speciality: Mapped[str] = mapped_column(String(100), default="")
+    theme: Mapped[str] = mapped_column(String(100), default="")
+    publisher: Mapped[str] = mapped_column(String(300), default="")
+    access_rights: Mapped[str] = mapped_column(String(30), default="")
+    languages: Mapped[str] = mapped_column(String(50), default="")
+
+
+class CatalogueSearch(_DatabaseFacets, Base):
+    """One search document per table or variable: normalised text, its database's facets."""
 
     __tablename__ = "catalogue_search"
     __table_args__ = (
@@ -142,10 +153,39 @@ class CatalogueSearch(Base):
     collection_id: Mapped[int | None] = mapped_column(Integer)
     variable_id: Mapped[int | None] = mapped_column(Integer)
     sort_key: Mapped[str] = mapped_column(String(300))
-    speciality: Mapped[str] = mapped_column(String(100), default="")
-    theme: Mapped[str] = mapped_column(String(100), default="")
-    publisher: Mapped[str] = mapped_column(String(300), default="")
-    access_rights: Mapped[str] = mapped_column(String(30), default="")
-    languages: Mapped[str] = mapped_column(String(50), default="")
     coding_system: Mapped[str] = mapped_column(String(50), default="")
     body: Mapped[str] = mapped_column(Text)
+
+
+class CatalogueSearchDatabase(_DatabaseFacets, Base):
+    """One search row per database: its name and facet values (small rows, read by the
+    thousand for counts); its words are in ``catalogue_search_words``."""
+
+    __tablename__ = "catalogue_search_database"
+    __table_args__ = (Index("ix_catalogue_search_database_sort_key", "sort_key"),)
+
+    database_id: Mapped[int] = mapped_column(
+        ForeignKey("catalogue_database.id", ondelete="CASCADE"), primary_key=True,
+        autoincrement=False)
+    sort_key: Mapped[str] = mapped_column(String(300))
+    #: The coding systems of its variables, ``|CIM-10|CCAM|`` (empty: none).
+    coding_systems: Mapped[str] = mapped_column(Text, default="")
+
+
+class CatalogueSearchWords(Base):
+    """Every word of a database's record, tables and variables (``catalogue.search_index``).
+
+    On PostgreSQL the GIN index is over ``catalogue_words(words)`` (migration 0009), the
+    words as a tsvector, declared costly so that the planner reads the index.
+    """
+
+    __tablename__ = "catalogue_search_words"
+    __table_args__ = (
+        Index("ix_catalogue_search_words_words", func.catalogue_words(literal_column("words")),
+              postgresql_using="gin"),
+    )
+
+    database_id: Mapped[int] = mapped_column(
+        ForeignKey("catalogue_database.id", ondelete="CASCADE"), primary_key=True,
+        autoincrement=False)
+    words: Mapped[str] = mapped_column(Text)

@@ -32,6 +32,10 @@ def test_public_pages_search_and_escape(one: Settings) -> None:
         api = http.get("/api/v1/catalogue/search", params={"q": "DGN_PAL"}).json()
         assert api["hits"][0]["variable"] == "DGN_PAL"
         assert api["hits"][0]["collection"] == "PATIENTS"
+        assert api["databases"] == 1 and api["total"] == 2 and api["total_exact"]
+        deep = http.get("/api/v1/catalogue/search", params={"q": "patient", "offset": 5000})
+        assert deep.status_code == 400 and "first 1,000 results" in deep.text
+        assert "bases trouvées" in page.text
         mesh = http.get("/catalogue/mesh", params={"q": "breast neo"})
         assert "D001943" in mesh.text
         assert http.get("/api/v1/catalogue/mesh?q=covid").json()[0]["label"] == "COVID-19"

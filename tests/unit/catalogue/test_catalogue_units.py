@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from healthdatahub.catalogue import fields, mesh, records
-from healthdatahub.catalogue.search import _match, _query_words, normalise
+from healthdatahub.catalogue.search import _database_match, _match, _query_words, normalise
+from healthdatahub.catalogue.search_index import query_word, words_of
 from healthdatahub.catalogue.variables import coding_system, is_identifying, shows_range
 from healthdatahub.errors import HubError
 from healthdatahub.web.locale.catalog_fr import FR
@@ -25,7 +26,17 @@ def test_both_backends_get_the_same_phrase_prefix_query() -> None:
     assert words == [["ben", "nai", "ann"], ["x"], ["or"]]
     assert _match("sqlite", words)[1]["q"] == '"ben nai ann"* AND "x"* AND "or"*'
     assert _match("postgresql", words)[1]["q"] == "(ben <-> nai <-> ann:*) & (x:*) & (or:*)"
-    assert _match("sqlite", [])[0] == "s.kind = 'database'"
+    assert _database_match("sqlite", words)[1]["dq"] == '"ben_nai_ann"* AND "x"* AND "or"*'
+    assert _database_match("postgresql", words)[1]["dq"] == "'ben_nai_ann':* & 'x':* & 'or':*"
+    assert _database_match("sqlite", [])[0] == "FROM catalogue_search_database d WHERE 1 = 1"
+
+
+def test_database_words_are_the_text_words_with_their_suffixes() -> None:
+    assert words_of("BEN_NAI_ANN", "Hépatite C — l'été") == {
+        "ben_nai_ann", "nai_ann", "ann", "hepatite", "c", "l_ete", "ete"}
+    assert query_word(["ben", "nai"]) == "ben_nai"
+    long = words_of("https://a.b/" + "/".join("x" * 300 for _ in range(20)))
+    assert max(len(w) for w in long) <= 200 and len(long) <= 8
 
 
 def test_identifying_columns_never_show_a_range() -> None:
