@@ -173,18 +173,23 @@ def duplicate_keys(engine: Engine, run: TableRun, counts: dict[str, int], limit:
     for k, cols in enumerate(_keys(run)):
         if not counts.get(f"k{k}"):
             continue
-        digest, notnull = _pk_hash(cols)
+        # The first pass counted distinct hashes: a cheap screen that cannot miss a repeat, but
+        # two different keys may share a hash. Rows are grouped here by the key's values.
+        _, notnull = _pk_hash(cols)
+        exact = ", ".join(typed_ref(c) for c in cols)
         table = f"dup_{run.table}_{k}"
         engine.execute(
             f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT pos, first_pos FROM (SELECT {POS} "
             f"AS pos, first_value({POS}) OVER w AS first_pos, row_number() OVER w AS rn FROM "
-            f"{run.view} WHERE {notnull} WINDOW w AS (PARTITION BY {digest} ORDER BY __f, __row))"
+            f"{run.view} WHERE {notnull} WINDOW w AS (PARTITION BY {exact} ORDER BY __f, __row))"
             " WHERE rn > 1")
+        count = int(scalar(engine, f"SELECT count(*) FROM {table}") or 0)
+        if not count:  # only a hash collision: no key repeats
+            continue
         rule = "primaryKey" if cols == run.compiled.primary_key else "unique"
         first = engine.to_arrow(f"SELECT pos, first_pos FROM {table} ORDER BY pos LIMIT {limit}")
         samples = [{**run.locate(int(r["pos"])), "column": "+".join(cols),
                     "first_seen": run.locate(int(r["first_pos"]))} for r in first.to_pylist()]
-        count = int(scalar(engine, f"SELECT count(*) FROM {table}") or 0)
         message = (f"the key ({', '.join(cols)}) repeats a row already seen in this table "
                    "(in the same file or another file of the delivery)")
         run.checks.append(TableCheck("+".join(cols), rule, message, count, samples))

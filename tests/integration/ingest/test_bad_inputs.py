@@ -102,6 +102,23 @@ def test_duplicate_keys_across_two_files(store_settings, delivery):
     assert sample["first_seen"] == {"file": "ER_PRS_F/part-1.csv", "line": 51}
 
 
+def test_hash_collisions_are_not_duplicates(store_settings, delivery, monkeypatch):
+    """The counting pass screens keys by a 64-bit hash; rows are only reported as repeats when
+    their key values are equal. Every key made to share one hash: still valid, then one true
+    repeat is the one counted (at national volumes, 64-bit collisions do happen)."""
+    from healthdatahub.ingest import validate
+
+    real = validate._pk_hash
+    monkeypatch.setattr(validate, "_pk_hash", lambda cols: ("0", real(cols)[1]))
+    outcome = ingest_files(store_settings, "ds", [delivery])
+    assert outcome.ok and outcome.details["decision"] == "landed"
+    rows = lines(delivery / "ER_PRS_F.csv")
+    (delivery / "ER_PRS_F.csv").write_bytes(b"".join([*rows, rows[7]]))
+    check = _checks(ingest_files(store_settings, "ds2", [delivery]))[
+        ("+".join(JOIN_KEYS), "primaryKey")]
+    assert check["count"] == 1 and check["first_rows"][0]["first_seen"]["line"] == 8
+
+
 def test_orphan_foreign_key(store_settings, delivery):
     path = delivery / "ER_PRS_F.csv"
     rows = lines(path)
