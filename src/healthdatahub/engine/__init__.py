@@ -6,14 +6,25 @@ SQL is written once, in DuckDB's dialect; the Spark engine transpiles it with SQ
 
 from __future__ import annotations
 
+from typing import Any
+
 from healthdatahub.config import Settings, get_settings
 from healthdatahub.engine.base import Engine, QueryError
-from healthdatahub.engine.dialects import SqlTranslationError, to_spark
 from healthdatahub.errors import HubError
 
 ENGINES = ("duckdb", "spark")
 
 __all__ = ["ENGINES", "Engine", "QueryError", "SqlTranslationError", "get_engine", "to_spark"]
+
+
+def __getattr__(name: str) -> Any:
+    """``to_spark`` and ``SqlTranslationError``, from the dialect module on first use: SQLGlot
+    (0.1 s to import) is needed by the Spark engine only, not by every ``hdh`` command."""
+    if name in ("to_spark", "SqlTranslationError"):
+        from healthdatahub.engine import dialects
+
+        return getattr(dialects, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def get_engine(settings: Settings | None = None, name: str | None = None) -> Engine:
