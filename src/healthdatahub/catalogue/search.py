@@ -252,7 +252,7 @@ def _check(filters: dict[str, str], kinds: tuple[str, ...], limit: int, offset: 
         raise HubError(f"Unknown search facets {sorted(unknown)}; use {sorted(F.FACETS)}.")
     if set(kinds) - set(KINDS) or not kinds:
         raise HubError(f"Search kinds must be among {KINDS}.")
-    if offset + limit > PAGE_WINDOW:
+    if offset >= PAGE_WINDOW:
         raise HubError(f"Only the first {PAGE_WINDOW:,} results are paged; add words or "
                        "choose a facet to narrow the search.")
 
@@ -267,6 +267,7 @@ def search(db: Session, query: str = "", filters: dict[str, str] | None = None,
     filters = {k: v for k, v in (filters or {}).items() if v}
     limit, offset = max(1, min(limit, 200)), max(0, offset)
     _check(filters, kinds, limit, offset)
+    limit = min(limit, PAGE_WINDOW - offset)  # a page ends where the paged results end
     q = _Query(db, _query_words(query), filters)
     wanted = offset + limit
     with _index_reads(db):

@@ -134,10 +134,17 @@ def test_counts_beyond_the_limit_are_bounds_and_hits_stay_the_same(
         assert walked == service.search(one, "common", limit=5, offset=offset)["hits"]
 
 
-def test_deep_pages_are_refused(one: Settings) -> None:
+def test_deep_pages_are_refused(one: Settings, monkeypatch) -> None:
     with pytest.raises(HubError, match="first 1,000 results"):
-        service.search(one, "patient", limit=20, offset=990)
+        service.search(one, "patient", limit=20, offset=1000)
     assert service.search(one, "patient", limit=20, offset=980)["hits"] == []
+    # A page reaching past the paged results is cut where they end ("patient" has 3 hits).
+    assert len(service.search(one, "patient", limit=20)["hits"]) == 3
+    monkeypatch.setattr(S, "PAGE_WINDOW", 2)
+    assert len(service.search(one, "patient", limit=20)["hits"]) == 2
+    assert len(service.search(one, "patient", limit=2, offset=1)["hits"]) == 1
+    with pytest.raises(HubError, match="first 2 results"):
+        service.search(one, "patient", limit=1, offset=2)
 
 
 def test_the_migration_indexes_existing_catalogues(one: Settings, make_record) -> None:

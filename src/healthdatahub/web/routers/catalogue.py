@@ -11,6 +11,7 @@ from healthdatahub.catalogue import fields as F
 from healthdatahub.catalogue import service
 from healthdatahub.catalogue.export import export, import_rdf
 from healthdatahub.catalogue.rdf import FORMATS, dictionary_json
+from healthdatahub.catalogue.search import PAGE_WINDOW
 from healthdatahub.errors import HubError
 from healthdatahub.web import policy
 from healthdatahub.web.deps import Me, get_settings, record, resolve_principal
@@ -210,8 +211,12 @@ def catalogue_collection(request: Request, slug: str, table: str) -> Response:
 
 @router.get("/api/v1/catalogue/search", name="api_catalogue_search", responses=_ERR)
 def api_catalogue_search(request: Request, q: str = Q, limit: int = Query(20, ge=1, le=200),
-                         offset: int = Query(0, ge=0, le=10**7)) -> dict[str, Any]:
-    """Full-text search with facets (facet filters as query parameters)."""
+                         offset: int = Query(0, ge=0, le=PAGE_WINDOW - 1)
+                         ) -> dict[str, Any]:
+    """Full-text search with facets (facet filters as query parameters).
+
+    Only the first ``PAGE_WINDOW`` results are paged: a page reaching past them is cut there.
+    """
     return service.search(get_settings(request), q, _filters(request), limit=limit,
                           offset=offset, lang=language(request))
 
