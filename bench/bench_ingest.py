@@ -86,7 +86,7 @@ def validate_only(path: Path) -> None:
     """Child: validate ``path`` as ``hdh ingest`` does (same engine settings), print the counts."""
     from healthdatahub.config import get_settings
     from healthdatahub.engine import get_engine
-    from healthdatahub.ingest.pipeline import Options, validate_delivery
+    from healthdatahub.ingest.pipeline import Options, configure_engine, validate_delivery
     from healthdatahub.ingest.report import build_report, write_report
     from healthdatahub.ingest.schemas import load_schema_set
     from healthdatahub.ingest.sources import discover
@@ -95,9 +95,7 @@ def validate_only(path: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="hdh-validate-") as tmp, \
             get_engine(settings, "duckdb") as engine:
         work = Path(tmp)
-        engine.execute(f"SET temp_directory = '{work / 'spill'}'")
-        if not settings.duckdb_memory_limit:
-            engine.execute(f"SET memory_limit = '{settings.ingest_memory_limit}'")
+        configure_engine(engine, settings, work)
         start = time.perf_counter()
         delivery = discover([path])
         dr = validate_delivery(engine, delivery, load_schema_set(None), Options(), work)

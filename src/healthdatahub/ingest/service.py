@@ -16,7 +16,12 @@ from healthdatahub.errors import HubError
 from healthdatahub.ingest import records
 from healthdatahub.ingest.digests import sha256_file
 from healthdatahub.ingest.landing import land_table, quarantine_table
-from healthdatahub.ingest.pipeline import DeliveryRun, Options, validate_delivery
+from healthdatahub.ingest.pipeline import (
+    DeliveryRun,
+    Options,
+    configure_engine,
+    validate_delivery,
+)
 from healthdatahub.ingest.records import list_ingestions
 from healthdatahub.ingest.report import build_report, render_report_html, write_report
 from healthdatahub.ingest.schemas import load_schema_set
@@ -158,9 +163,7 @@ def _run_in(settings: Settings, job: Any, ingestion_id: int, dataset: str, deliv
     """Validation and landing inside the job's work folder."""
     timings: dict[str, float] = {}
     with get_engine(settings, "duckdb") as engine:
-        engine.execute(f"SET temp_directory = '{work / 'spill'}'")
-        if not settings.duckdb_memory_limit:
-            engine.execute(f"SET memory_limit = '{settings.ingest_memory_limit}'")
+        configure_engine(engine, settings, work)
         dr = validate_delivery(engine, delivery, schemas, opts, work)
         timings["validate"] = round(time.perf_counter() - started, 3)
         job.advance(len(dr.tables), "validated")
