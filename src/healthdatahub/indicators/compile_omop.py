@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from functools import singledispatch
 
-from healthdatahub.indicators.compile_snds import code_prefixes
+from healthdatahub.indicators.compile_snds import code_prefixes, register_combinations
 from healthdatahub.indicators.dsl import Ald, AllOf, AnyOf, Criterion, Drugs, Phenotype, Stay
 
 KEYS = "person_id"
@@ -99,18 +99,7 @@ WHERE condition_type_concept_id = {CLAIM_TYPE} AND visit_occurrence_id IS NOT NU
   AND ({' OR '.join(where)})"""
 
 
-def _combine(parts: list[str], op: str) -> str:
-    return f"\n{op}\n".join(f"SELECT {KEYS} FROM ({p}) AS q{i}" for i, p in enumerate(parts))
-
-
-@to_sql.register
-def _any(c: AnyOf, year: int) -> str:
-    return _combine([to_sql(x, year) for x in c.criteria], "UNION")
-
-
-@to_sql.register
-def _all(c: AllOf, year: int) -> str:
-    return _combine([to_sql(x, year) for x in c.criteria], "INTERSECT")
+register_combinations(to_sql, KEYS)
 
 
 def tables_used(criterion: Criterion) -> set[str]:

@@ -11,6 +11,7 @@ patient link must not be flagged in error (NIR_RET); tables are those of the yea
 from __future__ import annotations
 
 from functools import singledispatch
+from typing import Any
 
 from healthdatahub.indicators.dsl import Ald, AllOf, AnyOf, Criterion, Drugs, Phenotype, Stay
 from healthdatahub.snds.schema import JOIN_KEYS
@@ -23,6 +24,17 @@ ALD_NATURES = (41, 43, 45)  # exoneration natures of an ALD
 def code_prefixes(column: str, codes: tuple[str, ...]) -> str:
     """A condition true when ``column`` starts with one of ``codes`` (both compilers use it)."""
     return "(" + " OR ".join(f"{column} LIKE '{c}%'" for c in codes) + ")"
+
+
+def register_combinations(compiler: Any, keys: str) -> None:
+    """Give a compiler's ``to_sql`` (a singledispatch) ``AnyOf`` as the UNION and ``AllOf`` as
+    the INTERSECT of its criteria's queries over ``keys`` (both compilers use it)."""
+    def combine(c: AnyOf | AllOf, year: int, op: str) -> str:
+        parts = [compiler(x, year) for x in c.criteria]
+        return f"\n{op}\n".join(f"SELECT {keys} FROM ({p}) AS q{i}" for i, p in enumerate(parts))
+
+    compiler.register(AnyOf, lambda c, year: combine(c, year, "UNION"))
+    compiler.register(AllOf, lambda c, year: combine(c, year, "INTERSECT"))
 
 
 def pmsi_table(year: int, part: str) -> str:
@@ -80,18 +92,7 @@ FROM {b} AS b JOIN {cc} AS c ON b.ETA_NUM = c.ETA_NUM AND b.RSA_NUM = c.RSA_NUM
 WHERE coalesce(c.NIR_RET, FALSE) = FALSE AND b.SOR_ANN = {year} AND ({' OR '.join(where)})"""
 
 
-def _combine(parts: list[str], op: str) -> str:
-    return f"\n{op}\n".join(f"SELECT {KEYS} FROM ({p}) AS q{i}" for i, p in enumerate(parts))
-
-
-@to_sql.register
-def _any(c: AnyOf, year: int) -> str:
-    return _combine([to_sql(x, year) for x in c.criteria], "UNION")
-
-
-@to_sql.register
-def _all(c: AllOf, year: int) -> str:
-    return _combine([to_sql(x, year) for x in c.criteria], "INTERSECT")
+register_combinations(to_sql, KEYS)
 
 
 def tables_used(criterion: Criterion, year: int) -> set[str]:
